@@ -1,1 +1,222 @@
-public enum Placeholder2 {}
+import DNSWire
+import ZoneData
+
+/// The pure DNS engine: one query's bytes in, one response's bytes out, from
+/// an immutable snapshot. No sockets, no clocks, no allocation per query.
+/// Transports call `respond` with a per-worker `QueryScratch`.
+public struct QueryEngine: Sendable {
+    /// Behaviour that configuration may change.
+    public struct Options: Sendable {
+        /// UDP payload we advertise and honour: the DNS flag day 2020 value,
+        /// which avoids IP fragmentation on common paths.
+        public var maxUDPPayload: Int = 1232
+        /// Longest CNAME chain followed inside the zone (loops stop here too).
+        public var maxCNAMEChain: Int = 8
+
+        public init() {}
+    }
+
+    /// Smallest UDP payload every client accepts (RFC 1035 2.3.4).
+    static let classicUDPPayload = 512
+    /// A TCP message's length prefix is 16 bits.
+    static let maxTCPMessage = 65535
+    /// An OPT record with no options: root name, type, class, TTL, RDLENGTH.
+    static let optRecordSize = 11
+
+    public let options: Options
+
+    public init(options: Options = Options()) {
+        self.options = options
+    }
+
+    /// Answers one query. Returns the outcome; `outcome.length` bytes of
+    /// `response` hold the reply, or nothing when it is dropped.
+    public func respond(
+        to query: UnsafeRawBufferPointer, into response: UnsafeMutableRawBufferPointer,
+        transport: Transport, snapshot: ZoneSnapshot, scratch: QueryScratch
+    ) -> QueryOutcome {
+        guard let header = DNSHeader(bytes: query), !header.isResponse else { return .dropped }
+        var request = ParsedQuery(header: header)
+
+        if header.opcode != .query {
+            return writeBare(request, rcode: .notImp, query: query, into: response, transport: transport, scratch: scratch)
+        }
+        guard header.questionCount == 1 else {
+            return writeBare(request, rcode: .formErr, query: query, into: response, transport: transport, scratch: scratch)
+        }
+        guard parseQuestion(query, &request, scratch: scratch) else { return .dropped }
+        guard header.answerCount == 0, header.authorityCount == 0, parseAdditional(query, &request) else {
+            return writeBare(request, rcode: .formErr, query: query, into: response, transport: transport, scratch: scratch)
+        }
+        if let version = request.ednsVersion, version != 0 {
+            return writeBare(request, rcode: .badVers, query: query, into: response, transport: transport, scratch: scratch)
+        }
+        if request.queryClass != RecordClass.internet.rawValue {
+            return writeBare(request, rcode: .refused, query: query, into: response, transport: transport, scratch: scratch)
+        }
+        let queryType = RecordType(request.queryType)
+        if queryType == .opt {
+            return writeBare(request, rcode: .formErr, query: query, into: response, transport: transport, scratch: scratch)
+        }
+        // Transfers, the mail meta-types and other meta-types are not served here.
+        if queryType.isMetaType && queryType != .any {
+            let rcode: ResponseCode = (queryType == .axfr || queryType == .ixfr) && transport == .tcp ? .refused : .notImp
+            return writeBare(request, rcode: rcode, query: query, into: response, transport: transport, scratch: scratch)
+        }
+        let questionName = UnsafeRawBufferPointer(rebasing: scratch.lowercasedName[0..<request.nameLength])
+        guard let originAt = originStart(of: questionName, labelCount: request.labelCount, snapshot: snapshot,
+                                            scratch: scratch)
+        else {
+            return writeBare(request, rcode: .refused, query: query, into: response, transport: transport, scratch: scratch)
+        }
+        return answer(request, originAt: originAt, query: query, into: response, transport: transport,
+                      snapshot: snapshot, scratch: scratch)
+    }
+
+    /// Header fields and positions of a query that passed the first checks.
+    struct ParsedQuery {
+        var header: DNSHeader
+        var questionEnd = DNSHeader.size
+        var nameLength = 0
+        var labelCount = 0
+        var queryType: UInt16 = 0
+        var queryClass: UInt16 = 0
+        var hasQuestion = false
+        var hasEDNS = false
+        var ednsVersion: UInt8? = nil
+        var ednsPayload = 0
+        var dnssecOK = false
+    }
+
+    /// Reads the question in place: uncompressed labels only (a pointer can
+    /// only point into the header here), lowercased into scratch.
+    func parseQuestion(_ query: UnsafeRawBufferPointer, _ request: inout ParsedQuery, scratch: QueryScratch) -> Bool {
+        var position = DNSHeader.size
+        var length = 0
+        var labels = 0
+        let lower = scratch.lowercasedName
+        while true {
+            guard position < query.count else { return false }
+            let labelLength = Int(query[position])
+            if labelLength == 0 {
+                lower[length] = 0
+                length += 1
+                position += 1
+                break
+            }
+            guard labelLength <= DomainName.maxLabelLength, position + 1 + labelLength <= query.count,
+                length + 1 + labelLength + 1 <= DomainName.maxWireLength
+            else { return false }
+            scratch.labelOffsets[labels] = length
+            labels += 1
+            lower[length] = UInt8(labelLength)
+            for index in 1...labelLength {
+                lower[length + index] = asciiLowercase(query[position + index])
+            }
+            length += 1 + labelLength
+            position += 1 + labelLength
+        }
+        guard position + 4 <= query.count else { return false }
+        request.queryType = query.loadBigEndianUInt16(at: position)
+        request.queryClass = query.loadBigEndianUInt16(at: position + 2)
+        request.questionEnd = position + 4
+        request.nameLength = length
+        request.labelCount = labels
+        request.hasQuestion = true
+        return true
+    }
+
+    /// Walks the additional section: at most one OPT (owner root, options
+    /// well formed) and TSIG only last. False means FORMERR.
+    func parseAdditional(_ query: UnsafeRawBufferPointer, _ request: inout ParsedQuery) -> Bool {
+        var reader = WireReader(query, offset: request.questionEnd)
+        let count = Int(request.header.additionalCount)
+        for index in 0..<count {
+            let ownerStart = reader.offset
+            guard reader.skipName(), let type = reader.readUInt16(), let recordClass = reader.readUInt16(),
+                let ttl = reader.readUInt32(), let length = reader.readUInt16(), reader.remaining >= Int(length)
+            else { return false }
+            if type == RecordType.opt.rawValue {
+                guard !request.hasEDNS, query[ownerStart] == 0 else { return false }
+                request.hasEDNS = true
+                request.ednsPayload = Int(recordClass)
+                request.ednsVersion = UInt8(truncatingIfNeeded: ttl >> 16)
+                request.dnssecOK = ttl & 0x8000 != 0
+                var options = WireReader(UnsafeRawBufferPointer(rebasing: query[reader.offset..<(reader.offset + Int(length))]))
+                while options.remaining > 0 {
+                    guard options.readUInt16() != nil, let optionLength = options.readUInt16(),
+                        options.skip(Int(optionLength))
+                    else { return false }
+                }
+            } else if type == RecordType.tsig.rawValue, index != count - 1 {
+                return false
+            }
+            _ = reader.skip(Int(length))
+        }
+        return true
+    }
+
+    /// Response size limit for this query and transport.
+    func sizeLimit(_ request: ParsedQuery, transport: Transport, capacity: Int) -> Int {
+        switch transport {
+        case .tcp:
+            return min(capacity, Self.maxTCPMessage)
+        case .udp:
+            guard request.hasEDNS else { return min(capacity, Self.classicUDPPayload) }
+            let asked = max(Self.classicUDPPayload, request.ednsPayload)
+            return min(capacity, asked, options.maxUDPPayload)
+        }
+    }
+
+    /// Header (and the question, when it was readable) plus OPT when the query
+    /// had one; used for errors and refusals.
+    func writeBare(
+        _ request: ParsedQuery, rcode: ResponseCode, query: UnsafeRawBufferPointer,
+        into response: UnsafeMutableRawBufferPointer, transport: Transport, scratch: QueryScratch
+    ) -> QueryOutcome {
+        let limit = sizeLimit(request, transport: transport, capacity: response.count)
+        var header = responseHeader(request.header)
+        header.rcode = UInt8(rcode.rawValue & 0xF)
+        var offset = DNSHeader.size
+        if request.hasQuestion, request.questionEnd <= limit - (request.hasEDNS ? Self.optRecordSize : 0) {
+            UnsafeMutableRawBufferPointer(rebasing: response[DNSHeader.size..<request.questionEnd])
+                .copyMemory(from: UnsafeRawBufferPointer(rebasing: query[DNSHeader.size..<request.questionEnd]))
+            offset = request.questionEnd
+            header.questionCount = 1
+        }
+        if request.hasEDNS {
+            offset = writeOPT(into: response, at: offset, extendedRcode: UInt8(rcode.rawValue >> 4),
+                              dnssecOK: request.dnssecOK)
+            header.additionalCount = 1
+        }
+        header.write(to: response)
+        return QueryOutcome(disposition: .answered, length: offset, rcode: rcode,
+                            queryType: RecordType(request.queryType), truncated: false)
+    }
+
+    /// QR set; ID, opcode and RD copied; AA, TC, RA, Z, AD, CD and counts clear.
+    @inline(__always)
+    func responseHeader(_ query: DNSHeader) -> DNSHeader {
+        var header = DNSHeader(id: query.id)
+        header.isResponse = true
+        header.opcode = query.opcode
+        header.recursionDesired = query.recursionDesired
+        return header
+    }
+
+    /// Writes our OPT record: payload size, extended rcode, version 0, DO
+    /// echoed, no options.
+    @inline(__always)
+    func writeOPT(into response: UnsafeMutableRawBufferPointer, at offset: Int, extendedRcode: UInt8, dnssecOK: Bool)
+        -> Int
+    {
+        response[offset] = 0
+        response.storeBigEndianUInt16(RecordType.opt.rawValue, at: offset + 1)
+        response.storeBigEndianUInt16(UInt16(options.maxUDPPayload), at: offset + 3)
+        response[offset + 5] = extendedRcode
+        response[offset + 6] = 0
+        response.storeBigEndianUInt16(dnssecOK ? 0x8000 : 0, at: offset + 7)
+        response.storeBigEndianUInt16(0, at: offset + 9)
+        return offset + Self.optRecordSize
+    }
+}

@@ -1,1 +1,78 @@
-print("x")
+import ArgumentParser
+import FailoverDaemon
+import Foundation
+import Logging
+
+/// The failoverd daemon's command line.
+@main
+struct FailoverdCommand: AsyncParsableCommand {
+    static let version = "0.1.0"
+
+    static let configuration = CommandConfiguration(
+        commandName: "failoverd",
+        abstract: "Authoritative DNS server for failover groups.",
+        discussion: """
+            failoverd answers DNS for one zone (cloud66.net by default): its apex and static \
+            names from an RFC 1035 zone file, and failover group addresses that follow an \
+            application's web head.
+
+            With no --config it runs on built-in defaults: UDP and TCP on 127.0.0.1:5353 and \
+            [::1]:5353, serving a built-in apex for cloud66.net. Try:
+
+              failoverd &
+              dig @127.0.0.1 -p 5353 cloud66.net SOA
+
+            See config/failoverd.yaml for every setting, and README.md for operations.
+            """,
+        version: version
+    )
+
+    @Option(name: .shortAndLong, help: ArgumentHelp("YAML configuration file.", valueName: "file"))
+    var config: String?
+
+    @Flag(name: .customLong("check-config"), help: "Check the configuration and zone file, print a summary, and exit.")
+    var checkConfig = false
+
+    mutating func run() async throws {
+        let configuration: DaemonConfig
+        do {
+            configuration = try config.map { try DaemonConfig.load(path: $0) } ?? DaemonConfig()
+        } catch {
+            FileHandle.standardError.write(Data("failoverd: \(error)\n".utf8))
+            throw ExitCode(2)
+        }
+        let level = Logger.Level(rawValue: configuration.logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "failoverd")
+        if checkConfig {
+            do {
+                let zone = try Daemon.loadZone(config: configuration)
+                for warning in zone.warnings { print("warning: \(warning)") }
+                print("configuration \(configuration.source): ok")
+                print("zone \(zone.origin) from \(configuration.zoneFile ?? "built-in default"): \(zone.nodes.count) names, serial \(zone.serial)")
+                print("listen: \(configuration.listen.map(\.description).joined(separator: ", "))")
+                return
+            } catch {
+                FileHandle.standardError.write(Data("failoverd: \(error)\n".utf8))
+                throw ExitCode(1)
+            }
+        }
+        let daemon: Daemon
+        do {
+            daemon = try Daemon(config: configuration, logger: logger)
+        } catch {
+            logger.critical("\(error)")
+            throw ExitCode(1)
+        }
+        do {
+            try await daemon.run()
+        } catch {
+            logger.critical("\(error)")
+            throw ExitCode(1)
+        }
+    }
+}

@@ -1,0 +1,201 @@
+import DNSWire
+import Foundation
+import Yams
+
+/// A configuration problem, described so an operator can fix it.
+public struct ConfigError: Error, CustomStringConvertible, Equatable {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// The daemon's configuration (YAML). Every key is optional; the defaults run
+/// out of the box on loopback and an unprivileged port.
+public struct DaemonConfig: Sendable, Equatable {
+    public var listen: [ListenAddress]
+    public var origin: DomainName
+    /// Master file for the apex and static names; nil serves a built-in apex.
+    public var zoneFile: String?
+    /// TTL of failover group answers, seconds.
+    public var ttl: UInt32
+    /// Default delay of a switch, seconds.
+    public var switchDelay: Double
+    public var stateDirectory: String
+    public var controlSocket: String
+    public var controlAllowUsers: [String]
+    public var controlAllowGroups: [String]
+    /// UDP worker threads per listen address (0: one per CPU).
+    public var udpWorkers: Int
+    /// Seconds a TCP connection may stay idle between queries.
+    public var tcpIdleTimeout: Double
+    /// Seconds a client has to send one whole query once it started one.
+    public var tcpMessageTimeout: Double
+    /// Most simultaneous TCP connections.
+    public var tcpMaxConnections: Int
+    public var logLevel: String
+    /// Where the file came from, for messages.
+    public var source: String
+
+    public static let defaultListen = ["127.0.0.1:5353", "[::1]:5353"]
+
+    public init() {
+        listen = Self.defaultListen.map { try! ListenAddress(parsing: $0) }
+        origin = try! DomainName("cloud66.net.")
+        zoneFile = nil
+        ttl = 30
+        switchDelay = 30
+        stateDirectory = "/var/lib/failoverd"
+        controlSocket = "/run/failoverd/control.sock"
+        controlAllowUsers = ["root"]
+        controlAllowGroups = ["failoverd-ctl"]
+        udpWorkers = 0
+        tcpIdleTimeout = 10
+        tcpMessageTimeout = 5
+        tcpMaxConnections = 256
+        logLevel = "info"
+        source = "<defaults>"
+    }
+
+    /// Reads and validates a YAML file; relative zone paths are taken from
+    /// the config file's folder.
+    public static func load(path: String) throws(ConfigError) -> DaemonConfig {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw ConfigError("\(path): cannot read the config file: \(error.localizedDescription)")
+        }
+        let base = (path as NSString).deletingLastPathComponent
+        return try parse(yaml: text, source: path, baseDirectory: base.isEmpty ? "." : base)
+    }
+
+    static let knownKeys: Set<String> = [
+        "listen", "zone", "ttl", "switch-delay", "state-dir", "control", "udp", "tcp", "log-level",
+    ]
+
+    public static func parse(yaml text: String, source: String, baseDirectory: String = ".") throws(ConfigError)
+        -> DaemonConfig
+    {
+        var config = DaemonConfig()
+        config.source = source
+        let root: Any?
+        do {
+            root = try Yams.load(yaml: text)
+        } catch {
+            throw ConfigError("\(source): not valid YAML: \(error)")
+        }
+        guard let root else { return config }
+        guard let map = root as? [String: Any] else {
+            throw ConfigError("\(source): the top level must be a mapping of keys (listen, zone, ttl, ...)")
+        }
+        for key in map.keys where !knownKeys.contains(key) {
+            throw ConfigError("\(source): unknown key '\(key)' (known: \(knownKeys.sorted().joined(separator: ", ")))")
+        }
+        func fail(_ key: String, _ expected: String) -> ConfigError {
+            ConfigError("\(source): '\(key)' must be \(expected)")
+        }
+        if let listen = map["listen"] {
+            guard let list = listen as? [Any] else { throw fail("listen", "a list of addresses") }
+            config.listen = []
+            for item in list {
+                guard let text = item as? String else { throw fail("listen", "a list of HOST:PORT strings") }
+                config.listen.append(try ListenAddress(parsing: text))
+            }
+        }
+        if let zone = map["zone"] {
+            guard let zone = zone as? [String: Any] else { throw fail("zone", "a mapping with origin and file") }
+            for key in zone.keys where !["origin", "file"].contains(key) {
+                throw ConfigError("\(source): unknown key 'zone.\(key)' (known: origin, file)")
+            }
+            if let origin = zone["origin"] {
+                guard let text = origin as? String else { throw fail("zone.origin", "a domain name") }
+                do {
+                    config.origin = try DomainName(text)
+                } catch {
+                    throw ConfigError("\(source): zone.origin: \(error)")
+                }
+                guard config.origin != .root else { throw ConfigError("\(source): zone.origin cannot be the root") }
+            }
+            if let file = zone["file"] {
+                guard let path = file as? String, !path.isEmpty else { throw fail("zone.file", "a file path") }
+                config.zoneFile = path.hasPrefix("/") ? path : baseDirectory + "/" + path
+            }
+        }
+        if let ttl = map["ttl"] {
+            guard let value = ttl as? Int, value >= 1, value <= 86400 else { throw fail("ttl", "seconds, 1 to 86400") }
+            config.ttl = UInt32(value)
+        }
+        if let delay = map["switch-delay"] {
+            guard let value = number(delay), value >= 0, value <= 7 * 86400 else {
+                throw fail("switch-delay", "seconds, 0 to 604800")
+            }
+            config.switchDelay = value
+        }
+        if let dir = map["state-dir"] {
+            guard let path = dir as? String, !path.isEmpty else { throw fail("state-dir", "a directory path") }
+            config.stateDirectory = path
+        }
+        if let control = map["control"] {
+            guard let control = control as? [String: Any] else { throw fail("control", "a mapping") }
+            for key in control.keys where !["socket", "allow-users", "allow-groups"].contains(key) {
+                throw ConfigError("\(source): unknown key 'control.\(key)' (known: socket, allow-users, allow-groups)")
+            }
+            if let socket = control["socket"] {
+                guard let path = socket as? String, !path.isEmpty else { throw fail("control.socket", "a path") }
+                config.controlSocket = path
+            }
+            if let users = control["allow-users"] {
+                guard let list = users as? [String] else { throw fail("control.allow-users", "a list of user names") }
+                config.controlAllowUsers = list
+            }
+            if let groups = control["allow-groups"] {
+                guard let list = groups as? [String] else { throw fail("control.allow-groups", "a list of group names") }
+                config.controlAllowGroups = list
+            }
+        }
+        if let udp = map["udp"] {
+            guard let udp = udp as? [String: Any] else { throw fail("udp", "a mapping") }
+            for key in udp.keys where key != "workers" {
+                throw ConfigError("\(source): unknown key 'udp.\(key)' (known: workers)")
+            }
+            if let workers = udp["workers"] {
+                guard let value = workers as? Int, value >= 0, value <= 64 else { throw fail("udp.workers", "0 to 64") }
+                config.udpWorkers = value
+            }
+        }
+        if let tcp = map["tcp"] {
+            guard let tcp = tcp as? [String: Any] else { throw fail("tcp", "a mapping") }
+            for key in tcp.keys where !["idle-timeout", "message-timeout", "max-connections"].contains(key) {
+                throw ConfigError("\(source): unknown key 'tcp.\(key)' (known: idle-timeout, message-timeout, max-connections)")
+            }
+            if let idle = tcp["idle-timeout"] {
+                guard let value = number(idle), value > 0, value <= 3600 else { throw fail("tcp.idle-timeout", "seconds, above 0") }
+                config.tcpIdleTimeout = value
+            }
+            if let message = tcp["message-timeout"] {
+                guard let value = number(message), value > 0, value <= 600 else {
+                    throw fail("tcp.message-timeout", "seconds, above 0")
+                }
+                config.tcpMessageTimeout = value
+            }
+            if let cap = tcp["max-connections"] {
+                guard let value = cap as? Int, value >= 1, value <= 100_000 else {
+                    throw fail("tcp.max-connections", "1 to 100000")
+                }
+                config.tcpMaxConnections = value
+            }
+        }
+        if let level = map["log-level"] {
+            let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
+            guard let text = level as? String, levels.contains(text) else {
+                throw fail("log-level", "one of \(levels.joined(separator: ", "))")
+            }
+            config.logLevel = text
+        }
+        return config
+    }
+
+    private static func number(_ value: Any) -> Double? {
+        if let int = value as? Int { return Double(int) }
+        return value as? Double
+    }
+}

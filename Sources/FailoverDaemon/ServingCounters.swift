@@ -1,0 +1,24 @@
+import Atomics
+
+/// Counters the serving paths bump; read by stats, metrics and the watchdog.
+public final class ServingCounters: Sendable {
+    public let udpAnswered = ManagedAtomic<Int>(0)
+    public let udpDropped = ManagedAtomic<Int>(0)
+    public let tcpAnswered = ManagedAtomic<Int>(0)
+    public let tcpDropped = ManagedAtomic<Int>(0)
+    public let tcpConnectionsRefused = ManagedAtomic<Int>(0)
+    /// Bumped by every UDP worker loop turn, so a watchdog can tell a stuck worker.
+    public let udpLoopTurns = ManagedAtomic<Int>(0)
+
+    public init() {}
+
+    @inline(__always)
+    func recordUDP(answered: Int, dropped: Int) {
+        if answered > 0 { udpAnswered.wrappingIncrement(by: answered, ordering: .relaxed) }
+        if dropped > 0 { udpDropped.wrappingIncrement(by: dropped, ordering: .relaxed) }
+        udpLoopTurns.wrappingIncrement(ordering: .relaxed)
+    }
+
+    @inline(__always)
+    func heartbeat() { udpLoopTurns.wrappingIncrement(ordering: .relaxed) }
+}

@@ -1,0 +1,215 @@
+import Atomics
+import Logging
+import NIOCore
+import NIOPosix
+import QueryEngine
+import ZoneData
+
+/// DNS over TCP (RFC 7766): two-byte length prefix, many queries per
+/// connection, pipelined queries answered in order, an idle timeout, a
+/// deadline for each started message, a cap on connections, and back-pressure
+/// when a client does not read its answers.
+public final class TCPServer: Sendable {
+    public struct Limits: Sendable {
+        public var idleTimeout: TimeAmount
+        public var messageTimeout: TimeAmount
+        public var maxConnections: Int
+
+        public init(idleTimeout: TimeAmount, messageTimeout: TimeAmount, maxConnections: Int) {
+            self.idleTimeout = idleTimeout
+            self.messageTimeout = messageTimeout
+            self.maxConnections = maxConnections
+        }
+    }
+
+    private let group: EventLoopGroup
+    private let engine: QueryEngine
+    private let store: SnapshotStore
+    private let counters: ServingCounters
+    private let limits: Limits
+    private let logger: Logger
+    private let openConnections = ManagedAtomic<Int>(0)
+
+    public init(
+        group: EventLoopGroup, engine: QueryEngine, store: SnapshotStore, counters: ServingCounters, limits: Limits,
+        logger: Logger
+    ) {
+        self.group = group
+        self.engine = engine
+        self.store = store
+        self.counters = counters
+        self.limits = limits
+        self.logger = logger
+    }
+
+    /// Number of connections open now.
+    public var connectionCount: Int { openConnections.load(ordering: .relaxed) }
+
+    private func bootstrap() -> ServerBootstrap {
+        ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 256)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.allowRemoteHalfClosure, value: true)
+            .childChannelInitializer { [self] channel in
+                let open = openConnections.wrappingIncrementThenLoad(ordering: .relaxed)
+                channel.closeFuture.whenComplete { [openConnections] _ in
+                    openConnections.wrappingDecrement(ordering: .relaxed)
+                }
+                if open > limits.maxConnections {
+                    counters.tcpConnectionsRefused.wrappingIncrement(ordering: .relaxed)
+                    return channel.close()
+                }
+                return channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(
+                        DNSOverTCPHandler(engine: engine, store: store, counters: counters, limits: limits))
+                }
+            }
+    }
+
+    /// Binds a listener on an address.
+    public func bind(_ address: ListenAddress) async throws -> Channel {
+        try await bootstrap().bind(host: address.host, port: Int(address.port)).get()
+    }
+
+    /// Serves on an already bound and listening socket (socket activation).
+    public func adopt(listeningSocket fd: Int32) async throws -> Channel {
+        try await bootstrap().withBoundSocket(fd).get()
+    }
+}
+
+/// One TCP connection's framing, timeouts and answers.
+final class DNSOverTCPHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private let engine: QueryEngine
+    private let store: SnapshotStore
+    private let counters: ServingCounters
+    private let limits: TCPServer.Limits
+    private let scratch = QueryScratch()
+    private var pending: ByteBuffer? = nil
+    private var timer: Scheduled<Void>? = nil
+    private var partialSince: NIODeadline? = nil
+    private var wroteSinceFlush = false
+    private var peerHalfClosed = false
+    private var inFlightWrites = 0
+
+    /// Two-byte length prefix plus the largest message.
+    private static let responseCapacity = 65535 + 2
+
+    init(engine: QueryEngine, store: SnapshotStore, counters: ServingCounters, limits: TCPServer.Limits) {
+        self.engine = engine
+        self.store = store
+        self.counters = counters
+        self.limits = limits
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        armTimer(context: context)
+        context.fireChannelActive()
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        timer?.cancel()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        var incoming = unwrapInboundIn(data)
+        if pending == nil {
+            pending = incoming
+        } else {
+            pending!.writeBuffer(&incoming)
+        }
+        processFrames(context: context)
+    }
+
+    private func processFrames(context: ChannelHandlerContext) {
+        guard var buffer = pending else { return }
+        let snapshot = store.load()
+        while let length = buffer.getInteger(at: buffer.readerIndex, as: UInt16.self) {
+            if length == 0 {
+                // A zero-length message cannot be a DNS query.
+                counters.tcpDropped.wrappingIncrement(ordering: .relaxed)
+                context.close(promise: nil)
+                return
+            }
+            guard buffer.readableBytes >= 2 + Int(length) else { break }
+            buffer.moveReaderIndex(forwardBy: 2)
+            var out = context.channel.allocator.buffer(capacity: Self.responseCapacity)
+            let outcome = buffer.readWithUnsafeReadableBytes { query -> (Int, Int) in
+                let message = UnsafeRawBufferPointer(rebasing: query[0..<Int(length)])
+                let outcome = out.writeWithUnsafeMutableBytes(minimumWritableBytes: Self.responseCapacity) { raw in
+                    let response = UnsafeMutableRawBufferPointer(rebasing: raw[2..<Self.responseCapacity])
+                    let outcome = engine.respond(to: message, into: response, transport: .tcp, snapshot: snapshot,
+                                                 scratch: scratch)
+                    guard outcome.disposition == .answered else { return 0 }
+                    raw.storeBigEndianUInt16(UInt16(outcome.length), at: 0)
+                    return 2 + outcome.length
+                }
+                return (Int(length), outcome)
+            }
+            if outcome > 0 {
+                counters.tcpAnswered.wrappingIncrement(ordering: .relaxed)
+                context.write(wrapOutboundOut(out), promise: nil)
+                wroteSinceFlush = true
+            } else {
+                counters.tcpDropped.wrappingIncrement(ordering: .relaxed)
+            }
+        }
+        if buffer.readableBytes == 0 {
+            pending = nil
+            partialSince = nil
+        } else {
+            buffer.discardReadBytes()
+            pending = buffer
+            if partialSince == nil { partialSince = .now() }
+        }
+        armTimer(context: context)
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        if wroteSinceFlush {
+            wroteSinceFlush = false
+            context.flush()
+        }
+        context.fireChannelReadComplete()
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        // A client that does not read its answers stops being read from.
+        _ = context.channel.setOption(.autoRead, value: context.channel.isWritable)
+        context.fireChannelWritabilityChanged()
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let event = event as? ChannelEvent, event == .inputClosed {
+            // The client is done sending: answer what is complete, then close.
+            peerHalfClosed = true
+            context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(capacity: 0))).whenComplete { _ in
+                context.close(promise: nil)
+            }
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        context.close(promise: nil)
+    }
+
+    /// Idle connections close after the idle timeout; a started message must
+    /// be complete within the message timeout, however slowly it trickles in.
+    private func armTimer(context: ChannelHandlerContext) {
+        timer?.cancel()
+        let deadline: NIODeadline
+        if let partialSince {
+            deadline = partialSince + limits.messageTimeout
+        } else {
+            deadline = .now() + limits.idleTimeout
+        }
+        timer = context.eventLoop.scheduleTask(deadline: deadline) {
+            context.close(promise: nil)
+        }
+    }
+}

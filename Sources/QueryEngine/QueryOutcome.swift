@@ -1,0 +1,27 @@
+import DNSWire
+
+/// What the engine did with one packet: the response length (0 when the
+/// packet is dropped) and facts for metrics and logs.
+public struct QueryOutcome: Equatable, Sendable {
+    public enum Disposition: Equatable, Sendable {
+        /// A response was written.
+        case answered
+        /// No response: too short, a response, or an unreadable question.
+        case dropped
+    }
+
+    public var disposition: Disposition
+    public var length: Int
+    public var rcode: ResponseCode
+    public var queryType: RecordType
+    public var truncated: Bool
+
+    public static let dropped = QueryOutcome(disposition: .dropped, length: 0, rcode: .noError,
+                                             queryType: RecordType(0), truncated: false)
+}
+
+/// How a query arrived; it sets the response size limit.
+public enum Transport: Sendable {
+    case udp
+    case tcp
+}

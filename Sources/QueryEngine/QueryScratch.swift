@@ -1,0 +1,53 @@
+import DNSWire
+
+/// Per-worker memory the engine reuses for every query, so answering
+/// allocates nothing: the lowercased query name, label offsets, a name being
+/// chased, and the compression table. Not shared between threads.
+public final class QueryScratch {
+    /// Room for one name in wire form (255) plus a prepended `*` label.
+    static let nameCapacity = 258
+    /// Most labels in a name: 255 octets / 2 per one-letter label.
+    static let labelCapacity = 128
+
+    let lowercasedName: UnsafeMutableRawBufferPointer
+    let chaseName: UnsafeMutableRawBufferPointer
+    let chaseOriginal: UnsafeMutableRawBufferPointer
+    let wildcardName: UnsafeMutableRawBufferPointer
+    /// Nodes already written in this response (CNAME loop and duplicate glue checks).
+    let visited: UnsafeMutablePointer<Int>
+    static let visitedCapacity = 32
+    var visitedCount = 0
+    let labelOffsets: UnsafeMutablePointer<Int>
+    public let compression: CompressionTable
+
+    public init() {
+        lowercasedName = .allocate(byteCount: Self.nameCapacity, alignment: 1)
+        chaseName = .allocate(byteCount: Self.nameCapacity, alignment: 1)
+        chaseOriginal = .allocate(byteCount: Self.nameCapacity, alignment: 1)
+        wildcardName = .allocate(byteCount: Self.nameCapacity, alignment: 1)
+        visited = .allocate(capacity: Self.visitedCapacity)
+        labelOffsets = .allocate(capacity: Self.labelCapacity)
+        compression = CompressionTable()
+    }
+
+    deinit {
+        lowercasedName.deallocate()
+        chaseName.deallocate()
+        chaseOriginal.deallocate()
+        wildcardName.deallocate()
+        visited.deallocate()
+        labelOffsets.deallocate()
+    }
+}
+
+extension QueryScratch {
+    /// Records a node; false when it was already there (or the list is full).
+    @inline(__always)
+    func visit(_ node: Int) -> Bool {
+        for index in 0..<visitedCount where visited[index] == node { return false }
+        guard visitedCount < Self.visitedCapacity else { return false }
+        visited[visitedCount] = node
+        visitedCount += 1
+        return true
+    }
+}
