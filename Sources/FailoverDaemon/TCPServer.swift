@@ -163,7 +163,7 @@ final class DNSOverTCPHandler: ChannelInboundHandler, RemovableChannelHandler {
         } else {
             buffer.discardReadBytes()
             pending = buffer
-            if partialSince == nil { partialSince = .now() }
+            if partialSince == nil { partialSince = context.eventLoop.now }
         }
         armTimer(context: context)
     }
@@ -206,7 +206,7 @@ final class DNSOverTCPHandler: ChannelInboundHandler, RemovableChannelHandler {
         if let partialSince {
             deadline = partialSince + limits.messageTimeout
         } else {
-            deadline = .now() + limits.idleTimeout
+            deadline = context.eventLoop.now + limits.idleTimeout
         }
         timer = context.eventLoop.scheduleTask(deadline: deadline) {
             context.close(promise: nil)
