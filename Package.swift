@@ -6,13 +6,15 @@ import PackageDescription
 //   ZoneData       static zone (libldns loader) and the immutable answer snapshot
 //   QueryEngine    bytes in, bytes out: one query to one response
 //   FailoverCore   apps, groups, switches: validation, mutations, durable journal
+//   FailoverControl the control protocol (JSON lines), shared by daemon and failoverctl
 //   FailoverDaemon config, transports (UDP, TCP), logging, lifecycle
-//   failoverd      the daemon executable
+//   failoverd, failoverctl  the executables
 let package = Package(
     name: "failoverd",
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "failoverd", targets: ["failoverd"]),
+        .executable(name: "failoverctl", targets: ["failoverctl"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -29,12 +31,14 @@ let package = Package(
         .target(name: "ZoneData", dependencies: ["DNSWire", "CLDNS"]),
         .target(name: "QueryEngine", dependencies: ["DNSWire", "ZoneData"]),
         .target(name: "FailoverCore"),
+        .target(name: "FailoverControl"),
         .target(
             name: "FailoverDaemon",
             dependencies: [
-                "DNSWire", "ZoneData", "QueryEngine", "FailoverCore", "CNetShim", "CSystemd",
+                "DNSWire", "ZoneData", "QueryEngine", "FailoverCore", "FailoverControl", "CNetShim", "CSystemd",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Atomics", package: "swift-atomics"),
                 .product(name: "Yams", package: "Yams"),
@@ -46,6 +50,13 @@ let package = Package(
                 "FailoverDaemon",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "failoverctl",
+            dependencies: [
+                "FailoverControl",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "DNSWireTests", dependencies: ["DNSWire"]),
@@ -60,6 +71,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "FailoverCoreTests", dependencies: ["FailoverCore"]),
+        .testTarget(name: "FailoverControlTests", dependencies: ["FailoverControl"]),
         .testTarget(name: "IntegrationTests", dependencies: ["DNSWire"]),
     ]
 )

@@ -26,10 +26,10 @@ public struct FailoverError: Error, Equatable, Sendable, CustomStringConvertible
 
     public var description: String { "\(code.rawValue): \(message)" }
 
-    static func badRequest(_ message: String) -> FailoverError { FailoverError(.badRequest, message) }
-    static func notFound(_ message: String) -> FailoverError { FailoverError(.notFound, message) }
-    static func conflict(_ message: String) -> FailoverError { FailoverError(.conflict, message) }
-    static func inUse(_ message: String) -> FailoverError { FailoverError(.inUse, message) }
-    static func unavailable(_ message: String) -> FailoverError { FailoverError(.unavailable, message) }
+    public static func badRequest(_ message: String) -> FailoverError { FailoverError(.badRequest, message) }
+    public static func notFound(_ message: String) -> FailoverError { FailoverError(.notFound, message) }
+    public static func conflict(_ message: String) -> FailoverError { FailoverError(.conflict, message) }
+    public static func inUse(_ message: String) -> FailoverError { FailoverError(.inUse, message) }
+    public static func unavailable(_ message: String) -> FailoverError { FailoverError(.unavailable, message) }
     static func corrupt(_ message: String) -> FailoverError { FailoverError(.internal, message) }
 }

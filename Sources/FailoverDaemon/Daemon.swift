@@ -1,5 +1,7 @@
 import CNetShim
 import DNSWire
+import FailoverControl
+import FailoverCore
 import Foundation
 import Logging
 import NIOCore
@@ -19,17 +21,22 @@ public struct StartupError: Error, CustomStringConvertible {
 
 /// The running daemon: zone, snapshot, transports, signals.
 public final class Daemon: @unchecked Sendable {
-    public let config: DaemonConfig
+    public private(set) var config: DaemonConfig
+    /// The file the configuration came from, re-read on reload.
+    public let configPath: String?
     private let logger: Logger
     public let store: SnapshotStore
     public let counters = ServingCounters()
     private var udpServer: UDPServer? = nil
     private var tcpChannels: [Channel] = []
     private var eventLoops: MultiThreadedEventLoopGroup? = nil
+    public private(set) var service: FailoverService? = nil
+    private var controlServer: ControlServer? = nil
 
     /// Loads the zone; throws a message naming the file and line on error.
-    public init(config: DaemonConfig, logger: Logger) throws {
+    public init(config: DaemonConfig, configPath: String? = nil, logger: Logger) throws {
         self.config = config
+        self.configPath = configPath
         self.logger = logger
         let zone = try Self.loadZone(config: config)
         for warning in zone.warnings { logger.warning("\(warning)") }
@@ -45,8 +52,18 @@ public final class Daemon: @unchecked Sendable {
         return try DefaultZone.load(origin: config.origin)
     }
 
-    /// Binds every socket, starts serving and returns once ready.
+    /// Loads the durable state, binds every socket, starts serving and the
+    /// control channel, and returns once ready.
     public func start() async throws {
+        let service: FailoverService
+        do {
+            service = try FailoverService(
+                stateDirectory: config.stateDirectory, zone: store.load().zone, ttl: config.ttl,
+                defaultDelaySeconds: config.switchDelay, snapshots: store, logger: logger)
+        } catch {
+            throw StartupError("cannot load the state in \(config.stateDirectory): \(error.message)")
+        }
+        self.service = service
         let engine = QueryEngine()
         let workers = config.udpWorkers > 0 ? config.udpWorkers : max(1, System.coreCount)
         var udpSockets: [Int32] = []
@@ -83,12 +100,79 @@ public final class Daemon: @unchecked Sendable {
         let udp = UDPServer(sockets: udpSockets, engine: engine, store: store, counters: counters, logger: logger)
         udp.start()
         udpServer = udp
+        let dispatcher = ControlDispatcher(
+            service: service, origin: config.origin,
+            statistics: { [weak self] in
+                guard let self else { return (0, 0, [:]) }
+                return (self.controlServer?.connectionCount ?? 0, self.controlServer?.watcherCount ?? 0,
+                        self.counterValues())
+            },
+            reload: { [weak self] () throws(ControlError) -> JSONValue in
+                guard let self else { throw .unavailable("shutting down") }
+                return try await self.reload()
+            })
+        let control = ControlServer(
+            settings: .init(path: config.controlSocket, allowUsers: config.controlAllowUsers,
+                            allowGroups: config.controlAllowGroups, socketGroup: config.controlGroup,
+                            maxConnections: config.controlMaxConnections,
+                            idleTimeout: .milliseconds(Int64(config.controlIdleTimeout * 1000))),
+            dispatcher: dispatcher, service: service, origin: config.origin, group: loops, logger: logger)
+        do {
+            try await control.start()
+        } catch {
+            udp.stop()
+            throw StartupError("cannot open the control socket \(config.controlSocket): \(error)")
+        }
+        controlServer = control
+        await service.startScheduler()
         let addresses = config.listen.map(\.description).joined(separator: ", ")
         logger.info("listening on \(addresses) (UDP with \(workers) worker(s) per address, TCP)")
     }
 
+    /// Re-reads the configuration file (zone file, TTL) and swaps in the new
+    /// zone. A broken file changes nothing and says why.
+    public func reload() async throws(ControlError) -> JSONValue {
+        var next = config
+        if let configPath {
+            do {
+                next = try DaemonConfig.load(path: configPath)
+            } catch {
+                logger.error("reload refused: \(error)")
+                throw .badRequest("reload refused, still serving the old configuration: \(error)")
+            }
+        }
+        let zone: StaticZone
+        do {
+            zone = try Self.loadZone(config: next)
+        } catch {
+            logger.error("reload refused: \(error)")
+            throw .badRequest("reload refused, still serving the old zone: \(error)")
+        }
+        guard let service else { throw .unavailable("not started") }
+        await service.replaceZone(zone, ttl: next.ttl)
+        config.zoneFile = next.zoneFile
+        config.ttl = next.ttl
+        let snapshot = store.load()
+        logger.info("reloaded: zone \(zone.origin) with \(zone.nodes.count) names, serial \(snapshot.serial)")
+        return ControlResults.reloaded(zone: zone.origin.description, serial: snapshot.serial,
+                                       staticRecords: zone.nodes.reduce(0) { $0 + $1.rrsets.reduce(0) { $0 + $1.rdatas.count } })
+    }
+
+    func counterValues() -> [String: UInt64] {
+        [
+            "dns.udp.answered": UInt64(counters.udpAnswered.load(ordering: .relaxed)),
+            "dns.udp.dropped": UInt64(counters.udpDropped.load(ordering: .relaxed)),
+            "dns.tcp.answered": UInt64(counters.tcpAnswered.load(ordering: .relaxed)),
+            "dns.tcp.dropped": UInt64(counters.tcpDropped.load(ordering: .relaxed)),
+            "dns.tcp.refused_connections": UInt64(counters.tcpConnectionsRefused.load(ordering: .relaxed)),
+        ]
+    }
+
     /// Stops serving: closes listeners, lets workers finish.
     public func stop() async {
+        await service?.stopScheduler()
+        await controlServer?.stop()
+        controlServer = nil
         for channel in tcpChannels { try? await channel.close() }
         tcpChannels = []
         udpServer?.stop()
@@ -101,13 +185,23 @@ public final class Daemon: @unchecked Sendable {
     public func run() async throws {
         try await start()
         logger.info("ready")
-        let signal = await Self.waitForTermination()
+        let signal = await Self.waitForTermination { [weak self] in
+            guard let self else { return }
+            Task {
+                do {
+                    _ = try await self.reload()
+                } catch {
+                    // Logged by reload; the old zone stays.
+                }
+            }
+        }
         logger.info("received \(signal), shutting down")
         await stop()
         logger.info("stopped")
     }
 
-    static func waitForTermination() async -> String {
+    /// Waits for SIGTERM or SIGINT; SIGHUP calls `onHangup` (reload).
+    static func waitForTermination(onHangup: @escaping @Sendable () -> Void) async -> String {
         await withCheckedContinuation { (continuation: CheckedContinuation<String, Never>) in
             let queue = DispatchQueue(label: "signals")
             let resumed = ManagedFlag()
@@ -123,6 +217,11 @@ public final class Daemon: @unchecked Sendable {
                 source.resume()
                 sources.append(source)
             }
+            signal(SIGHUP, SIG_IGN)
+            let hangup = DispatchSource.makeSignalSource(signal: SIGHUP, queue: queue)
+            hangup.setEventHandler { onHangup() }
+            hangup.resume()
+            sources.append(hangup)
             // Keep the sources alive for the life of the process.
             SignalSources.shared.keep(sources)
         }

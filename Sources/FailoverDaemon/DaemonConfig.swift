@@ -1,4 +1,5 @@
 import DNSWire
+import FailoverControl
 import Foundation
 import Yams
 
@@ -23,6 +24,11 @@ public struct DaemonConfig: Sendable, Equatable {
     public var controlSocket: String
     public var controlAllowUsers: [String]
     public var controlAllowGroups: [String]
+    /// Group that owns the control socket file (mode 0660); nil keeps the daemon's.
+    public var controlGroup: String?
+    public var controlMaxConnections: Int
+    /// Seconds a control connection may stay silent (watchers excepted).
+    public var controlIdleTimeout: Double
     /// UDP worker threads per listen address (0: one per CPU).
     public var udpWorkers: Int
     /// Seconds a TCP connection may stay idle between queries.
@@ -37,16 +43,29 @@ public struct DaemonConfig: Sendable, Equatable {
 
     public static let defaultListen = ["127.0.0.1:5353", "[::1]:5353"]
 
+    /// systemd's StateDirectory, else /var/lib/failoverd for root, else the
+    /// user's state directory, so an unprivileged run needs no setup.
+    public static var defaultStateDirectory: String {
+        let environment = ProcessInfo.processInfo.environment
+        if let state = environment["STATE_DIRECTORY"]?.split(separator: ":").first { return String(state) }
+        if getuid() == 0 { return "/var/lib/failoverd" }
+        if let state = environment["XDG_STATE_HOME"], !state.isEmpty { return state + "/failoverd" }
+        return NSHomeDirectory() + "/.local/state/failoverd"
+    }
+
     public init() {
         listen = Self.defaultListen.map { try! ListenAddress(parsing: $0) }
         origin = try! DomainName("cloud66.net.")
         zoneFile = nil
         ttl = 30
         switchDelay = 30
-        stateDirectory = "/var/lib/failoverd"
-        controlSocket = "/run/failoverd/control.sock"
+        stateDirectory = Self.defaultStateDirectory
+        controlSocket = ControlProtocol.defaultSocketPath
         controlAllowUsers = ["root"]
         controlAllowGroups = ["failoverd-ctl"]
+        controlGroup = nil
+        controlMaxConnections = 64
+        controlIdleTimeout = 300
         udpWorkers = 0
         tcpIdleTimeout = 10
         tcpMessageTimeout = 5
@@ -136,8 +155,25 @@ public struct DaemonConfig: Sendable, Equatable {
         }
         if let control = map["control"] {
             guard let control = control as? [String: Any] else { throw fail("control", "a mapping") }
-            for key in control.keys where !["socket", "allow-users", "allow-groups"].contains(key) {
-                throw ConfigError("\(source): unknown key 'control.\(key)' (known: socket, allow-users, allow-groups)")
+            let known = ["socket", "allow-users", "allow-groups", "group", "max-connections", "idle-timeout"]
+            for key in control.keys where !known.contains(key) {
+                throw ConfigError("\(source): unknown key 'control.\(key)' (known: \(known.joined(separator: ", ")))")
+            }
+            if let group = control["group"] {
+                guard let name = group as? String, !name.isEmpty else { throw fail("control.group", "a group name") }
+                config.controlGroup = name
+            }
+            if let cap = control["max-connections"] {
+                guard let value = cap as? Int, value >= 1, value <= 10_000 else {
+                    throw fail("control.max-connections", "1 to 10000")
+                }
+                config.controlMaxConnections = value
+            }
+            if let idle = control["idle-timeout"] {
+                guard let value = number(idle), value > 0, value <= 86400 else {
+                    throw fail("control.idle-timeout", "seconds, above 0")
+                }
+                config.controlIdleTimeout = value
             }
             if let socket = control["socket"] {
                 guard let path = socket as? String, !path.isEmpty else { throw fail("control.socket", "a path") }

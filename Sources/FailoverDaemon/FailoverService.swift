@@ -35,7 +35,7 @@ public actor FailoverService {
     private var scheduler: SwitchScheduler? = nil
     private var pending: [(MutationBuilder, CheckedContinuation<Result<Commit, FailoverError>, Never>)] = []
     private var flushing = false
-    private var listeners: [UUID: @Sendable ([ModelEvent], Int64) -> Void] = [:]
+    private var listeners: [UUID: @Sendable ([ModelEvent], FailoverModel, Int64) -> Void] = [:]
     public private(set) var committedMutations = 0
     public private(set) var failedCommits = 0
 
@@ -99,7 +99,7 @@ public actor FailoverService {
     }
 
     /// Registers a listener for committed events; returns its key.
-    public func addListener(_ listener: @escaping @Sendable ([ModelEvent], Int64) -> Void) -> UUID {
+    public func addListener(_ listener: @escaping @Sendable ([ModelEvent], FailoverModel, Int64) -> Void) -> UUID {
         let key = UUID()
         listeners[key] = listener
         return key
@@ -167,7 +167,7 @@ public actor FailoverService {
                 continuation.resume(returning: results[index])
             }
             if !allEvents.isEmpty {
-                for listener in listeners.values { listener(allEvents, now) }
+                for listener in listeners.values { listener(allEvents, model, now) }
             }
             if store.journalRecords >= Self.compactionThreshold {
                 compact()

@@ -6,8 +6,6 @@ import Logging
 /// The failoverd daemon's command line.
 @main
 struct FailoverdCommand: AsyncParsableCommand {
-    static let version = "0.1.0"
-
     static let configuration = CommandConfiguration(
         commandName: "failoverd",
         abstract: "Authoritative DNS server for failover groups.",
@@ -24,7 +22,7 @@ struct FailoverdCommand: AsyncParsableCommand {
 
             See config/failoverd.yaml for every setting, and README.md for operations.
             """,
-        version: version
+        version: FailoverdVersion.string
     )
 
     @Option(name: .shortAndLong, help: ArgumentHelp("YAML configuration file.", valueName: "file"))
@@ -63,7 +61,7 @@ struct FailoverdCommand: AsyncParsableCommand {
         }
         let daemon: Daemon
         do {
-            daemon = try Daemon(config: configuration, logger: logger)
+            daemon = try Daemon(config: configuration, configPath: config, logger: logger)
         } catch {
             logger.critical("\(error)")
             throw ExitCode(1)

@@ -46,4 +46,11 @@ int fo_socket_type(int fd);
 /// Returns the socket's address family or -errno.
 int fo_socket_family(int fd);
 
+/// Same layout as Linux's `struct ucred` (which needs _GNU_SOURCE).
+typedef struct fo_ucred {
+    int32_t pid;
+    uint32_t uid;
+    uint32_t gid;
+} fo_ucred;
+
 #endif

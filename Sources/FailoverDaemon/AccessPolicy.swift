@@ -1,0 +1,96 @@
+import CNetShim
+import NIOCore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Who is on the other end of a control connection (SO_PEERCRED).
+public struct PeerCredentials: Sendable, Equatable {
+    public var pid: UInt32
+    public var uid: UInt32
+    public var gid: UInt32
+
+    public init(pid: UInt32, uid: UInt32, gid: UInt32) {
+        self.pid = pid
+        self.uid = uid
+        self.gid = gid
+    }
+
+    /// Reads the peer of a Unix stream channel; nil when it cannot be read.
+    static func read(_ channel: Channel) async -> PeerCredentials? {
+        guard let provider = channel as? SocketOptionProvider else { return nil }
+        let value: fo_ucred? = try? await provider.unsafeGetSocketOption(
+            level: .socket, name: NIOBSDSocket.Option(rawValue: SO_PEERCRED)
+        ).get()
+        guard let value else { return nil }
+        return PeerCredentials(pid: UInt32(bitPattern: value.pid), uid: value.uid, gid: value.gid)
+    }
+}
+
+/// The control channel's access rule: the daemon's own user, a user named in
+/// `allow-users`, or a member (primary or supplementary) of a group named in
+/// `allow-groups`.
+public struct AccessPolicy: Sendable {
+    public var allowUsers: [String]
+    public var allowGroups: [String]
+    public var ownUID: UInt32
+
+    public init(allowUsers: [String], allowGroups: [String], ownUID: UInt32 = getuid()) {
+        self.allowUsers = allowUsers
+        self.allowGroups = allowGroups
+        self.ownUID = ownUID
+    }
+
+    /// Nil when allowed, else the reason for refusing.
+    public func refusal(for peer: PeerCredentials?) -> String? {
+        guard let peer else { return "the peer's credentials could not be read" }
+        if peer.uid == ownUID { return nil }
+        let user = Self.userName(peer.uid)
+        if let user, allowUsers.contains(user) { return nil }
+        for name in allowGroups {
+            guard let group = getgrnam(name) else { continue }
+            if group.pointee.gr_gid == peer.gid { return nil }
+            if let user, Self.members(of: group).contains(user) { return nil }
+        }
+        return "uid \(peer.uid) (\(user ?? "unknown")) is not in control.allow-users or control.allow-groups"
+    }
+
+    static func userName(_ uid: UInt32) -> String? {
+        guard let entry = getpwuid(uid), let name = entry.pointee.pw_name else { return nil }
+        return String(cString: name)
+    }
+
+    static func members(of group: UnsafeMutablePointer<group>) -> [String] {
+        var names: [String] = []
+        guard var member = group.pointee.gr_mem else { return names }
+        while let name = member.pointee {
+            names.append(String(cString: name))
+            member += 1
+        }
+        return names
+    }
+}
+
+/// Checks whether a Unix socket path has a live listener.
+enum UnixSocketProbe {
+    static func isListening(_ path: String) -> Bool {
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let capacity = MemoryLayout.size(ofValue: address.sun_path)
+        guard path.utf8.count < capacity else { return false }
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            for (index, byte) in path.utf8.enumerated() { raw[index] = byte }
+            raw[path.utf8.count] = 0
+        }
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
+        }
+        return result == 0
+    }
+}

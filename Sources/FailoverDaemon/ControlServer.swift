@@ -1,0 +1,314 @@
+import Atomics
+import DNSWire
+import FailoverControl
+import FailoverCore
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import NIOConcurrencyHelpers
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The control channel: a Unix stream socket speaking one JSON object per
+/// line (docs/control-protocol.md). Checks each peer's credentials, bounds
+/// line size, connections and idle time, answers requests in order, and
+/// turns a connection into an event stream on `watch`. A client that does not
+/// read is disconnected rather than buffered for.
+public final class ControlServer: Sendable {
+    public struct Settings: Sendable {
+        public var path: String
+        public var allowUsers: [String]
+        public var allowGroups: [String]
+        /// Group owning the socket file (mode 0660); nil keeps the daemon's.
+        public var socketGroup: String?
+        public var maxConnections: Int
+        public var idleTimeout: TimeAmount
+        /// Events queued for one watcher before it is cut off.
+        public var watcherQueueLimit: Int
+
+        public init(path: String, allowUsers: [String], allowGroups: [String], socketGroup: String? = nil,
+                    maxConnections: Int = 64, idleTimeout: TimeAmount = .seconds(300), watcherQueueLimit: Int = 4096) {
+            self.path = path
+            self.allowUsers = allowUsers
+            self.allowGroups = allowGroups
+            self.socketGroup = socketGroup
+            self.maxConnections = maxConnections
+            self.idleTimeout = idleTimeout
+            self.watcherQueueLimit = watcherQueueLimit
+        }
+    }
+
+    typealias Connection = NIOAsyncChannel<ControlLineFramer.Frame, ByteBuffer>
+
+    let settings: Settings
+    let dispatcher: ControlDispatcher
+    let service: FailoverService
+    let origin: DomainName
+    let logger: Logger
+    let group: EventLoopGroup
+    let hub: WatcherHub
+    let connections = ManagedAtomic<Int>(0)
+    let requests = ManagedAtomic<Int>(0)
+    let failures = ManagedAtomic<Int>(0)
+    private let acceptTask = NIOLockedValueBox<Task<Void, Never>?>(nil)
+
+    public init(settings: Settings, dispatcher: ControlDispatcher, service: FailoverService, origin: DomainName,
+                group: EventLoopGroup, logger: Logger) {
+        self.settings = settings
+        self.dispatcher = dispatcher
+        self.service = service
+        self.origin = origin
+        self.group = group
+        self.logger = logger
+        self.hub = WatcherHub(queueLimit: settings.watcherQueueLimit)
+    }
+
+    public var connectionCount: Int { connections.load(ordering: .relaxed) }
+    public var watcherCount: Int { hub.count }
+
+    /// Binds the socket (replacing a stale file, refusing a live one) and
+    /// starts accepting.
+    public func start() async throws {
+        try Self.prepareSocketPath(settings.path)
+        let idle = settings.idleTimeout
+        let server = try await ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 64)
+            .childChannelOption(.allowRemoteHalfClosure, value: true)
+            .bind(unixDomainSocketPath: settings.path, cleanupExistingSocketFile: true) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(ControlIdleHandler(timeout: idle))
+                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(ControlLineDecoder()))
+                    return try Connection(wrappingChannelSynchronously: channel)
+                }
+            }
+        chmod(settings.path, 0o660)
+        if let name = settings.socketGroup {
+            guard let entry = getgrnam(name) else {
+                throw StartupError("control.group '\(name)' does not exist (create it or remove the setting)")
+            }
+            chown(settings.path, uid_t.max, entry.pointee.gr_gid)
+        }
+        let listener = await service.addListener { [hub, origin] events, model, at in
+            hub.publish(ModelViews.events(events, model: model, origin: origin, at: at).map(\.line))
+        }
+        _ = listener
+        let task = Task { [self] in
+            do {
+                try await withThrowingDiscardingTaskGroup { group in
+                    try await server.executeThenClose { inbound in
+                        for try await connection in inbound {
+                            group.addTask { await self.serve(connection) }
+                        }
+                    }
+                }
+            } catch {
+                logger.debug("control socket closed: \(error)")
+            }
+        }
+        acceptTask.withLockedValue { $0 = task }
+        logger.info("control socket at \(settings.path)")
+    }
+
+    public func stop() async {
+        let task = acceptTask.withLockedValue { task -> Task<Void, Never>? in
+            defer { task = nil }
+            return task
+        }
+        task?.cancel()
+        hub.closeAll()
+        unlink(settings.path)
+    }
+
+    /// A live daemon already on the path is an error; a stale file is removed.
+    static func prepareSocketPath(_ path: String) throws {
+        let directory = (path as NSString).deletingLastPathComponent
+        if !directory.isEmpty, !FileManager.default.fileExists(atPath: directory) {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
+                                                    attributes: [.posixPermissions: 0o750])
+        }
+        guard FileManager.default.fileExists(atPath: path) else { return }
+        if UnixSocketProbe.isListening(path) {
+            throw StartupError("control socket \(path) is in use by another process (is failoverd already running?)")
+        }
+    }
+
+    private func serve(_ connection: Connection) async {
+        let open = connections.wrappingIncrementThenLoad(ordering: .relaxed)
+        defer { connections.wrappingDecrement(ordering: .relaxed) }
+        let credentials = await PeerCredentials.read(connection.channel)
+        try? await connection.executeThenClose { inbound, outbound in
+            if open > settings.maxConnections {
+                let error = ControlError.unavailable("too many control connections (\(settings.maxConnections)); try again later")
+                try await write(ControlResponse.failure(id: .null, error: error).line, to: outbound)
+                return
+            }
+            if let refusal = AccessPolicy(allowUsers: settings.allowUsers, allowGroups: settings.allowGroups)
+                .refusal(for: credentials)
+            {
+                logger.warning("control connection refused: \(refusal)")
+                try await write(ControlResponse.failure(id: .null, error: .unauthorized(refusal)).line, to: outbound)
+                return
+            }
+            for try await frame in inbound {
+                let line: [UInt8]
+                switch frame {
+                case .tooLarge:
+                    try await write(ControlRequest.Rejection.lineTooLarge.response.line, to: outbound)
+                    continue
+                case .line(let bytes):
+                    line = bytes
+                }
+                requests.wrappingIncrement(ordering: .relaxed)
+                let id: JSONValue
+                let command: ControlCommand
+                do throws(ControlRequest.Rejection) {
+                    (id, command) = try ControlRequest.decodeCommand(line: line)
+                } catch {
+                    failures.wrappingIncrement(ordering: .relaxed)
+                    try await write(error.response.line, to: outbound)
+                    continue
+                }
+                if case .watch = command {
+                    try await watch(id: id, connection: connection, outbound: outbound)
+                    return
+                }
+                let response: ControlResponse
+                do throws(ControlError) {
+                    response = .success(id: id, result: try await dispatcher.handle(command))
+                } catch {
+                    failures.wrappingIncrement(ordering: .relaxed)
+                    response = .failure(id: id, error: error)
+                }
+                try await write(response.line, to: outbound)
+            }
+        }
+    }
+
+    private func watch(id: JSONValue, connection: Connection, outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>)
+        async throws
+    {
+        let (key, stream) = hub.subscribe()
+        defer { hub.unsubscribe(key) }
+        try await connection.channel.pipeline.handler(type: ControlIdleHandler.self).get().disable(connection.channel)
+        let model = await service.current
+        let zone = await service.staticZone
+        let serial = SnapshotBuilder.servedSerial(zone: zone, model: model)
+        try await write(ControlResponse.success(id: id, result: ControlResults.watching(serial: serial)).line,
+                        to: outbound)
+        for await line in stream {
+            try await write(line, to: outbound)
+        }
+    }
+
+    private func write(_ line: [UInt8], to outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>) async throws {
+        try await outbound.write(ByteBuffer(bytes: line))
+    }
+}
+
+/// Fans committed events out to watchers, each with a bounded queue: a
+/// watcher that falls behind by more than `queueLimit` lines is cut off.
+final class WatcherHub: Sendable {
+    private let watchers = NIOLockedValueBox<[UUID: AsyncStream<[UInt8]>.Continuation]>([:])
+    let queueLimit: Int
+
+    init(queueLimit: Int) { self.queueLimit = queueLimit }
+
+    var count: Int { watchers.withLockedValue { $0.count } }
+
+    func subscribe() -> (UUID, AsyncStream<[UInt8]>) {
+        let key = UUID()
+        let (stream, continuation) = AsyncStream<[UInt8]>.makeStream(bufferingPolicy: .bufferingOldest(queueLimit))
+        watchers.withLockedValue { $0[key] = continuation }
+        return (key, stream)
+    }
+
+    func unsubscribe(_ key: UUID) {
+        let continuation = watchers.withLockedValue { $0.removeValue(forKey: key) }
+        continuation?.finish()
+    }
+
+    func publish(_ lines: [[UInt8]]) {
+        let current = watchers.withLockedValue { $0 }
+        for (key, continuation) in current {
+            for line in lines {
+                if case .dropped = continuation.yield(line) {
+                    // Too far behind: end its stream so the connection closes.
+                    unsubscribe(key)
+                    break
+                }
+            }
+        }
+    }
+
+    func closeAll() {
+        let all = watchers.withLockedValue { watchers -> [AsyncStream<[UInt8]>.Continuation] in
+            defer { watchers = [:] }
+            return Array(watchers.values)
+        }
+        for continuation in all { continuation.finish() }
+    }
+}
+
+/// Splits the byte stream into request lines, bounded in length.
+struct ControlLineDecoder: ByteToMessageDecoder {
+    typealias InboundOut = ControlLineFramer.Frame
+    var framer = ControlLineFramer(maximumLineLength: ControlRequest.maximumLineLength)
+
+    mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
+        if buffer.readableBytes > 0 {
+            buffer.withUnsafeReadableBytes { framer.append($0) }
+            buffer.moveReaderIndex(forwardBy: buffer.readableBytes)
+        }
+        guard let frame = framer.next() else { return .needMoreData }
+        context.fireChannelRead(wrapInboundOut(frame))
+        return .continue
+    }
+
+    mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws
+        -> DecodingState
+    {
+        try decode(context: context, buffer: &buffer)
+    }
+}
+
+/// Closes a control connection that sends nothing for the idle timeout,
+/// unless it became a watcher.
+final class ControlIdleHandler: ChannelInboundHandler, RemovableChannelHandler, @unchecked Sendable {
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = ByteBuffer
+
+    let timeout: TimeAmount
+    private var timer: Scheduled<Void>? = nil
+    private var enabled = true
+
+    init(timeout: TimeAmount) { self.timeout = timeout }
+
+    func channelActive(context: ChannelHandlerContext) {
+        arm(context)
+        context.fireChannelActive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        arm(context)
+        context.fireChannelRead(data)
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) { timer?.cancel() }
+
+    func disable(_ channel: Channel) -> EventLoopFuture<Void> {
+        channel.eventLoop.submit {
+            self.enabled = false
+            self.timer?.cancel()
+        }
+    }
+
+    private func arm(_ context: ChannelHandlerContext) {
+        timer?.cancel()
+        guard enabled else { return }
+        let channel = context.channel
+        timer = context.eventLoop.scheduleTask(in: timeout) { channel.close(promise: nil) }
+    }
+}
