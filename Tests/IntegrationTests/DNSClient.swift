@@ -206,11 +206,20 @@ struct QuerySpec: CustomStringConvertible, Sendable {
     var dnssecOK = false
     var tcp = false
     var recursionDesired = false
+    var checkingDisabled = false
+    var ednsVersion: UInt8 = 0
+    /// An EDNS option to send (code), e.g. an unknown one that must be ignored.
+    var ednsOption: UInt16? = nil
 
     func message() -> Message {
         let domain = try! DomainName(name)
-        let ednsRecord = edns.map { EDNSRecord(udpPayloadSize: $0, dnssecOK: dnssecOK) }
-        return Message.query(domain, type, id: id, recursionDesired: recursionDesired, edns: ednsRecord)
+        let ednsRecord = edns.map {
+            EDNSRecord(udpPayloadSize: $0, version: ednsVersion, dnssecOK: dnssecOK,
+                       options: ednsOption.map { [(code: $0, data: [1, 2, 3, 4])] } ?? [])
+        }
+        var message = Message.query(domain, type, id: id, recursionDesired: recursionDesired, edns: ednsRecord)
+        message.header.checkingDisabled = checkingDisabled
+        return message
     }
 
     func bytes() -> [UInt8] { message().serialize() }
@@ -220,6 +229,9 @@ struct QuerySpec: CustomStringConvertible, Sendable {
         if let edns { text += " +edns=\(edns)" + (dnssecOK ? " +do" : "") } else { text += " +noedns" }
         if tcp { text += " +tcp" }
         if recursionDesired { text += " +rd" }
+        if checkingDisabled { text += " +cd" }
+        if ednsVersion != 0 { text += " +ednsversion=\(ednsVersion)" }
+        if let ednsOption { text += " +ednsopt=\(ednsOption)" }
         return text
     }
 }

@@ -56,6 +56,11 @@ enum TestZone {
             "loop-b        IN CNAME loop-a.example.test.",
             "out           IN CNAME www.example.org.",
             "todeleg       IN CNAME host.sub.example.test.",
+            "c1            IN CNAME c2.example.test.",
+            "c2            IN CNAME c3.example.test.",
+            "c3            IN CNAME c4.example.test.",
+            "c4            IN CNAME c5.example.test.",
+            "c5            IN CNAME www.example.test.",
             // Empty non-terminals ent and b.ent.
             "a.b.ent       IN A     192.0.2.7",
             // A TXT RRset of ~1.5 kB.
