@@ -5,6 +5,7 @@ import PackageDescription
 //   DNSWire        the DNS message format (pure Swift, no Foundation)
 //   ZoneData       static zone (libldns loader) and the immutable answer snapshot
 //   QueryEngine    bytes in, bytes out: one query to one response
+//   FailoverCore   apps, groups, switches: validation, mutations, durable journal
 //   FailoverDaemon config, transports (UDP, TCP), logging, lifecycle
 //   failoverd      the daemon executable
 let package = Package(
@@ -27,10 +28,11 @@ let package = Package(
         .target(name: "DNSWire"),
         .target(name: "ZoneData", dependencies: ["DNSWire", "CLDNS"]),
         .target(name: "QueryEngine", dependencies: ["DNSWire", "ZoneData"]),
+        .target(name: "FailoverCore"),
         .target(
             name: "FailoverDaemon",
             dependencies: [
-                "DNSWire", "ZoneData", "QueryEngine", "CNetShim", "CSystemd",
+                "DNSWire", "ZoneData", "QueryEngine", "FailoverCore", "CNetShim", "CSystemd",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -57,6 +59,7 @@ let package = Package(
                 .product(name: "NIOEmbedded", package: "swift-nio"),
             ]
         ),
+        .testTarget(name: "FailoverCoreTests", dependencies: ["FailoverCore"]),
         .testTarget(name: "IntegrationTests", dependencies: ["DNSWire"]),
     ]
 )

@@ -127,6 +127,7 @@ final class DNSOverTCPHandler: ChannelInboundHandler, RemovableChannelHandler {
     private func processFrames(context: ChannelHandlerContext) {
         guard var buffer = pending else { return }
         let snapshot = store.load()
+        let now = WallClock.milliseconds()
         while let length = buffer.getInteger(at: buffer.readerIndex, as: UInt16.self) {
             if length == 0 {
                 // A zero-length message cannot be a DNS query.
@@ -142,7 +143,7 @@ final class DNSOverTCPHandler: ChannelInboundHandler, RemovableChannelHandler {
                 let outcome = out.writeWithUnsafeMutableBytes(minimumWritableBytes: Self.responseCapacity) { raw in
                     let response = UnsafeMutableRawBufferPointer(rebasing: raw[2..<Self.responseCapacity])
                     let outcome = engine.respond(to: message, into: response, transport: .tcp, snapshot: snapshot,
-                                                 scratch: scratch)
+                                                 scratch: scratch, now: now)
                     guard outcome.disposition == .answered else { return 0 }
                     raw.storeBigEndianUInt16(UInt16(outcome.length), at: 0)
                     return 2 + outcome.length
@@ -163,7 +164,7 @@ final class DNSOverTCPHandler: ChannelInboundHandler, RemovableChannelHandler {
         } else {
             buffer.discardReadBytes()
             pending = buffer
-            if partialSince == nil { partialSince = .now() }
+            if partialSince == nil { partialSince = context.eventLoop.now }
         }
         armTimer(context: context)
     }
@@ -206,7 +207,7 @@ final class DNSOverTCPHandler: ChannelInboundHandler, RemovableChannelHandler {
         if let partialSince {
             deadline = partialSince + limits.messageTimeout
         } else {
-            deadline = .now() + limits.idleTimeout
+            deadline = context.eventLoop.now + limits.idleTimeout
         }
         timer = context.eventLoop.scheduleTask(deadline: deadline) {
             context.close(promise: nil)

@@ -104,13 +104,14 @@ public final class UDPServer: @unchecked Sendable {
                 continue
             }
             let snapshot = store.load()
+            let now = WallClock.milliseconds()
             var replies = 0
             var dropped = 0
             for index in 0..<Int(received) {
                 let query = UnsafeRawBufferPointer(start: incoming[index].buffer, count: Int(incoming[index].length))
                 let response = UnsafeMutableRawBufferPointer(start: outgoing[replies].buffer, count: Self.sendBufferSize)
                 let outcome = engine.respond(to: query, into: response, transport: .udp, snapshot: snapshot,
-                                             scratch: scratch)
+                                             scratch: scratch, now: now)
                 guard outcome.disposition == .answered else {
                     dropped += 1
                     continue

@@ -30,10 +30,12 @@ public struct QueryEngine: Sendable {
     }
 
     /// Answers one query. Returns the outcome; `outcome.length` bytes of
-    /// `response` hold the reply, or nothing when it is dropped.
+    /// `response` hold the reply, or nothing when it is dropped. `now` (ms
+    /// since the Unix epoch, read once per batch by the caller) drives the TTL
+    /// countdown of groups with a pending switch.
     public func respond(
         to query: UnsafeRawBufferPointer, into response: UnsafeMutableRawBufferPointer,
-        transport: Transport, snapshot: ZoneSnapshot, scratch: QueryScratch
+        transport: Transport, snapshot: ZoneSnapshot, scratch: QueryScratch, now: Int64 = 0
     ) -> QueryOutcome {
         guard let header = DNSHeader(bytes: query), !header.isResponse else { return .dropped }
         var request = ParsedQuery(header: header)
@@ -68,6 +70,14 @@ public struct QueryEngine: Sendable {
                                             scratch: scratch)
         else {
             return writeBare(request, rcode: .refused, query: query, into: response, transport: transport, scratch: scratch)
+        }
+        // A group is one label, NNN-NNN-NNN, directly under the origin.
+        if originAt == 12, scratch.lowercasedName[0] == 11, snapshot.groups.count > 0,
+            let address = GroupTable.address(fromLabel: UnsafeRawBufferPointer(rebasing: scratch.lowercasedName[1..<originAt])),
+            let group = snapshot.groups.find(address)
+        {
+            return answerGroup(request, group: group, query: query, into: response, transport: transport,
+                               snapshot: snapshot, scratch: scratch, now: now)
         }
         return answer(request, originAt: originAt, query: query, into: response, transport: transport,
                       snapshot: snapshot, scratch: scratch)

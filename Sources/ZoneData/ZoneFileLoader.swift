@@ -44,7 +44,8 @@ public enum ZoneFileLoader {
         var currentOrigin: UnsafeMutablePointer<ldns_rdf>? = ldns_dname_new_frm_str(origin.description)
         var previous: UnsafeMutablePointer<ldns_rdf>? = nil
         var defaultTTL = defaultTTL
-        var line: Int32 = 1
+        // ldns counts the newlines it has consumed: after reading a record, the record's last line.
+        var line: Int32 = 0
         defer {
             if currentOrigin != nil { ldns_rdf_deep_free(currentOrigin) }
             if previous != nil { ldns_rdf_deep_free(previous) }

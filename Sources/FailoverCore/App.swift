@@ -1,0 +1,54 @@
+/// An app of the platform: its id, a display name, and its web head (nil while not deployed).
+public struct App: Hashable, Sendable, Codable {
+    /// Longest display name, in Unicode scalars.
+    public static let maxNameLength = 200
+
+    public let id: AppID
+    public let name: String
+    public let webHead: WebHead?
+
+    /// Validates the name (1 to 200 printable characters, no control characters).
+    public init(id: AppID, name: String, webHead: WebHead?) throws(FailoverError) {
+        try Self.validateName(name)
+        self.id = id
+        self.name = name
+        self.webHead = webHead
+    }
+
+    /// Throws `bad_request` unless `name` has 1 to 200 Unicode scalars and none is a control character.
+    public static func validateName(_ name: String) throws(FailoverError) {
+        let scalars = name.unicodeScalars
+        guard !scalars.isEmpty else { throw .badRequest("app name is empty") }
+        guard scalars.count <= maxNameLength else {
+            throw .badRequest("app name is \(scalars.count) characters long; the limit is \(maxNameLength)")
+        }
+        guard !scalars.contains(where: { $0.properties.generalCategory == .control }) else {
+            throw .badRequest("app name \(quoted(name)) contains a control character")
+        }
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case id
+        case name
+        case webHead
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let id = try container.decode(AppID.self, forKey: .id)
+        let name = try container.decode(String.self, forKey: .name)
+        let webHead = try container.decodeIfPresent(WebHead.self, forKey: .webHead)
+        do {
+            try self.init(id: id, name: name, webHead: webHead)
+        } catch {
+            throw DecodingError.dataCorruptedError(forKey: .name, in: container, debugDescription: error.message)
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(name, forKey: .name)
+        try container.encode(webHead, forKey: .webHead)
+    }
+}

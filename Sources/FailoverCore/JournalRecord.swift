@@ -1,0 +1,138 @@
+import Foundation
+
+/// One journal record: `[4-byte big-endian payload length][4-byte big-endian CRC-32C of payload][payload]`,
+/// the payload being the JSON of `{"seq": N, "mutation": {...}}`.
+struct JournalRecord: Codable, Equatable {
+    /// Header: length then checksum, 4 bytes each.
+    static let headerSize = 8
+    /// Largest payload accepted on read; a mutation is under 4 KiB, so a bigger length is damage.
+    static let maxPayloadSize = 1 << 20
+
+    var seq: UInt64
+    var mutation: Mutation
+
+    /// The framed bytes of this record.
+    func encoded() throws(FailoverError) -> [UInt8] {
+        let payload: [UInt8]
+        do {
+            payload = Array(try JournalRecord.encoder.encode(self))
+        } catch {
+            throw FailoverError(.internal, "cannot encode journal record \(seq): \(error)")
+        }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(Self.headerSize + payload.count)
+        Self.appendBigEndian(UInt32(payload.count), to: &bytes)
+        Self.appendBigEndian(CRC32C.checksum(payload), to: &bytes)
+        bytes += payload
+        return bytes
+    }
+
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
+
+    private static func appendBigEndian(_ value: UInt32, to bytes: inout [UInt8]) {
+        bytes += [UInt8(value >> 24), UInt8(value >> 16 & 0xFF), UInt8(value >> 8 & 0xFF), UInt8(value & 0xFF)]
+    }
+
+    static func readBigEndian(_ bytes: [UInt8], at offset: Int) -> UInt32 {
+        UInt32(bytes[offset]) << 24 | UInt32(bytes[offset + 1]) << 16 | UInt32(bytes[offset + 2]) << 8
+            | UInt32(bytes[offset + 3])
+    }
+}
+
+/// The result of reading a journal's bytes.
+struct JournalScan {
+    /// A record read whole, with the offset of its header.
+    struct Entry {
+        var offset: Int
+        var record: JournalRecord
+    }
+
+    /// Where reading stopped.
+    enum Ending: Equatable {
+        /// The bytes end with a whole record (or are empty).
+        case clean
+        /// An unfinished last write from `offset` on: drop it.
+        case tornTail(offset: Int, reason: String)
+        /// Damage with valid data after it (or a record that does not decode): refuse to go on.
+        case corrupt(offset: Int, reason: String)
+    }
+
+    var entries: [Entry] = []
+    var ending: Ending = .clean
+
+    /// Splits `bytes` into records. A bad record counts as a torn tail only when no valid record starts after
+    /// it: a crash can leave a partial or garbled last write, but never a good record behind a bad one.
+    init(_ bytes: [UInt8]) {
+        var offset = 0
+        var lastSeq: UInt64?
+        while offset < bytes.count {
+            switch Self.frame(bytes, at: offset) {
+            case .failure(let problem):
+                if Self.validRecordExists(in: bytes, after: offset) {
+                    ending = .corrupt(offset: offset, reason: "\(problem.reason), and valid records follow it")
+                } else {
+                    ending = .tornTail(offset: offset, reason: problem.reason)
+                }
+                return
+            case .success(let payload):
+                let record: JournalRecord
+                do {
+                    record = try JSONDecoder().decode(JournalRecord.self, from: Data(bytes[payload]))
+                } catch {
+                    ending = .corrupt(offset: offset, reason: "record does not decode: \(error)")
+                    return
+                }
+                if let lastSeq, record.seq <= lastSeq {
+                    ending = .corrupt(offset: offset, reason: "sequence \(record.seq) follows \(lastSeq)")
+                    return
+                }
+                lastSeq = record.seq
+                entries.append(Entry(offset: offset, record: record))
+                offset = payload.upperBound
+            }
+        }
+    }
+
+    struct FrameProblem: Error {
+        var reason: String
+    }
+
+    /// The payload range of a well-framed record with a good checksum at `offset`.
+    static func frame(_ bytes: [UInt8], at offset: Int) -> Result<Range<Int>, FrameProblem> {
+        let remaining = bytes.count - offset
+        guard remaining >= JournalRecord.headerSize else {
+            return .failure(FrameProblem(reason: "incomplete record header (\(remaining) of 8 bytes)"))
+        }
+        let length = Int(JournalRecord.readBigEndian(bytes, at: offset))
+        guard length > 0, length <= JournalRecord.maxPayloadSize else {
+            return .failure(FrameProblem(reason: "impossible record length \(length)"))
+        }
+        let start = offset + JournalRecord.headerSize
+        guard length <= bytes.count - start else {
+            return .failure(FrameProblem(reason: "record of \(length) bytes runs past the end of the file"))
+        }
+        let payload = start..<(start + length)
+        guard CRC32C.checksum(bytes[payload]) == JournalRecord.readBigEndian(bytes, at: offset + 4) else {
+            return .failure(FrameProblem(reason: "checksum mismatch"))
+        }
+        return .success(payload)
+    }
+
+    /// Whether a whole record with a good checksum and a JSON object payload starts anywhere after `offset`.
+    static func validRecordExists(in bytes: [UInt8], after offset: Int) -> Bool {
+        var candidate = offset + 1
+        while candidate + JournalRecord.headerSize < bytes.count {
+            defer { candidate += 1 }
+            // Lengths are at most 1 MiB, so the first length byte is 0: skips most offsets cheaply.
+            guard bytes[candidate] == 0, bytes[candidate + JournalRecord.headerSize] == UInt8(ascii: "{") else {
+                continue
+            }
+            if case .success = frame(bytes, at: candidate) { return true }
+        }
+        return false
+    }
+}

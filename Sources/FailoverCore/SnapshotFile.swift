@@ -1,0 +1,78 @@
+import Foundation
+
+/// The content of the `snapshot` file: the whole model and the last journal sequence number it includes.
+struct SnapshotFile: Codable {
+    /// Bumped when the layout changes incompatibly; an older daemon refuses a newer file.
+    static let currentFormat = 1
+
+    var format: Int
+    /// The last journal record folded into `model`; replay skips records up to it.
+    var journalSeq: UInt64
+    var serial: UInt32
+    var model: FailoverModel
+
+    init(journalSeq: UInt64, model: FailoverModel) {
+        self.format = Self.currentFormat
+        self.journalSeq = journalSeq
+        self.serial = model.serial
+        self.model = model
+    }
+
+    func encoded() throws(FailoverError) -> [UInt8] {
+        do {
+            return Array(try JournalRecord.encoder.encode(self))
+        } catch {
+            throw FailoverError(.internal, "cannot encode the snapshot: \(error)")
+        }
+    }
+
+    /// Parses a snapshot; the error names the path and, when the JSON parser reports it, the byte offset.
+    static func decode(_ bytes: [UInt8], path: String) throws(FailoverError) -> SnapshotFile {
+        let advice = "restore the state directory from a backup; failoverd will not start on a damaged snapshot"
+        let snapshot: SnapshotFile
+        do {
+            snapshot = try JSONDecoder().decode(SnapshotFile.self, from: Data(bytes))
+        } catch {
+            let offset = byteOffset(of: error).map { "at byte offset \($0)" } ?? "at byte offset 0 (whole file)"
+            throw .corrupt("snapshot \(path) is damaged \(offset): \(describe(error)); \(advice)")
+        }
+        guard snapshot.format == currentFormat else {
+            throw .corrupt(
+                "snapshot \(path) has format \(snapshot.format) at byte offset 0; this failoverd reads format "
+                    + "\(currentFormat): run the newer failoverd that wrote it"
+            )
+        }
+        if snapshot.serial != snapshot.model.serial {
+            throw .corrupt("snapshot \(path) at byte offset 0: serial \(snapshot.serial) disagrees with its model")
+        }
+        if let violation = snapshot.model.invariantViolation() {
+            throw .corrupt("snapshot \(path) at byte offset 0 is inconsistent: \(violation); \(advice)")
+        }
+        return snapshot
+    }
+
+    private static func byteOffset(of error: any Error) -> Int? {
+        var current: (any Error)? = error
+        while let error = current {
+            let nsError = error as NSError
+            if let index = nsError.userInfo["NSJSONSerializationErrorIndex"] as? Int { return index }
+            if case DecodingError.dataCorrupted(let context) = error {
+                current = context.underlyingError
+            } else {
+                current = nsError.userInfo[NSUnderlyingErrorKey] as? any Error
+            }
+        }
+        return nil
+    }
+
+    private static func describe(_ error: any Error) -> String {
+        switch error {
+        case DecodingError.dataCorrupted(let context), DecodingError.keyNotFound(_, let context),
+            DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context):
+            let path = context.codingPath.map(\.stringValue).joined(separator: ".")
+            return path.isEmpty ? context.debugDescription : "\(path): \(context.debugDescription)"
+        default:
+            return "\(error)"
+        }
+    }
+}

@@ -1,0 +1,245 @@
+import Glibc
+
+/// Durable storage of the model in a directory: a `snapshot` file plus an append-only `journal` of the
+/// mutations committed since.
+///
+/// Each journal record is `[length][CRC-32C][JSON {seq, mutation}]` (see `JournalRecord`). ``append(_:)``
+/// writes a batch of records and makes them durable with one fsync; a failure truncates the journal back, so
+/// no part of a failed batch survives. ``compact(model:)`` replaces the snapshot atomically and starts a new
+/// journal; a crash at any point leaves a directory ``open(directory:)`` can load.
+///
+/// An exclusive `flock` on the `lock` file keeps a second process out of the directory. Not thread-safe:
+/// keep it inside one actor.
+public final class StateStore {
+    public let directory: String
+    public let snapshotPath: String
+    public let journalPath: String
+
+    /// The journal's size in bytes (to decide when to compact).
+    public private(set) var journalLength: Int
+    /// Records in the journal after the snapshot.
+    public private(set) var journalRecords: Int
+    /// The sequence number of the last durable record (or the snapshot's, if newer).
+    public private(set) var lastSequence: UInt64
+
+    private var journalFD: Int32
+    private var lockFD: Int32
+    /// Set when the journal could not be put back after a failure; every later write is refused.
+    private var failure: String?
+    let io: FileIO
+
+    private init(directory: String, journalFD: Int32, lockFD: Int32, length: Int, records: Int, last: UInt64,
+                 io: FileIO) {
+        self.directory = directory
+        self.snapshotPath = directory + "/snapshot"
+        self.journalPath = directory + "/journal"
+        self.journalFD = journalFD
+        self.lockFD = lockFD
+        self.journalLength = length
+        self.journalRecords = records
+        self.lastSequence = last
+        self.io = io
+    }
+
+    deinit {
+        POSIX.close(journalFD)
+        POSIX.close(lockFD)
+    }
+
+    /// Opens (creating if needed) the state directory and rebuilds the model: snapshot, then the journal
+    /// records after it.
+    ///
+    /// A torn journal tail (an unfinished last write) is cut off and reported in `warnings`. Damage with valid
+    /// data after it, an unreadable snapshot, or a record that does not apply throws `internal` naming the file
+    /// and byte offset; an I/O error throws `unavailable`.
+    public static func open(directory: String) throws(FailoverError)
+        -> (store: StateStore, model: FailoverModel, warnings: [String])
+    {
+        try open(directory: directory, io: .system)
+    }
+
+    static func open(directory: String, io: FileIO) throws(FailoverError)
+        -> (store: StateStore, model: FailoverModel, warnings: [String])
+    {
+        do {
+            return try load(directory: directory, io: io)
+        } catch let error as SystemCallError {
+            throw .unavailable("cannot open the state directory: \(error)")
+        } catch let error as FailoverError {
+            throw error
+        } catch {
+            throw FailoverError(.internal, "cannot open the state directory \(directory): \(error)")
+        }
+    }
+
+    private static func load(directory: String, io: FileIO) throws -> (StateStore, FailoverModel, [String]) {
+        let directory = directory.count > 1 && directory.hasSuffix("/") ? String(directory.dropLast()) : directory
+        try POSIX.makeDirectories(directory)
+        let lockPath = directory + "/lock"
+        let lockFD = try POSIX.open(lockPath, O_RDWR | O_CREAT)
+        do {
+            try POSIX.lockExclusively(lockFD, path: lockPath)
+        } catch {
+            POSIX.close(lockFD)
+            if error.code == EWOULDBLOCK {
+                throw FailoverError.unavailable("state directory \(directory) is in use by another process")
+            }
+            throw error
+        }
+        var journalFD: Int32 = -1
+        do {
+            POSIX.unlinkIfPresent(directory + "/snapshot.tmp")
+            POSIX.unlinkIfPresent(directory + "/journal.tmp")
+
+            var model = FailoverModel()
+            var snapshotSeq: UInt64 = 0
+            let snapshotPath = directory + "/snapshot"
+            if POSIX.exists(snapshotPath) {
+                let fd = try POSIX.open(snapshotPath, O_RDONLY)
+                defer { POSIX.close(fd) }
+                let snapshot = try SnapshotFile.decode(try POSIX.readAll(fd, path: snapshotPath), path: snapshotPath)
+                model = snapshot.model
+                snapshotSeq = snapshot.journalSeq
+            }
+
+            let journalPath = directory + "/journal"
+            let created = !POSIX.exists(journalPath)
+            journalFD = try POSIX.open(journalPath, O_RDWR | O_CREAT | O_APPEND)
+            if created { try POSIX.syncDirectory(directory, io: io) }
+            let bytes = try POSIX.readAll(journalFD, path: journalPath)
+            let scan = JournalScan(bytes)
+            var warnings: [String] = []
+            var length = bytes.count
+            switch scan.ending {
+            case .clean:
+                break
+            case .tornTail(let offset, let reason):
+                try POSIX.truncate(journalFD, to: offset, path: journalPath)
+                try io.sync(journalFD, path: journalPath)
+                warnings.append(
+                    "journal \(journalPath): dropped a torn tail of \(bytes.count - offset) bytes at byte offset "
+                        + "\(offset) (\(reason)); it held a write that was never acknowledged"
+                )
+                length = offset
+            case .corrupt(let offset, let reason):
+                throw FailoverError.corrupt(
+                    "journal \(journalPath) is corrupt at byte offset \(offset): \(reason). failoverd will not "
+                        + "start: restore the state directory from a backup, or move the journal aside to start "
+                        + "from the snapshot (losing the changes after it)"
+                )
+            }
+
+            var records = 0
+            var last = snapshotSeq
+            for entry in scan.entries where entry.record.seq > snapshotSeq {
+                do {
+                    try model.apply(entry.record.mutation)
+                } catch {
+                    throw FailoverError.corrupt(
+                        "journal \(journalPath) record \(entry.record.seq) at byte offset \(entry.offset) does not "
+                            + "apply to the state before it (\(error.message)); restore the state directory "
+                            + "from a backup"
+                    )
+                }
+                records += 1
+                last = entry.record.seq
+            }
+            let store = StateStore(
+                directory: directory, journalFD: journalFD, lockFD: lockFD, length: length, records: records,
+                last: last, io: io
+            )
+            return (store, model, warnings)
+        } catch {
+            if journalFD >= 0 { POSIX.close(journalFD) }
+            POSIX.close(lockFD)
+            throw error
+        }
+    }
+
+    /// Appends `mutations` as consecutive records and makes them durable with one fsync (group commit).
+    ///
+    /// On any failure (ENOSPC, EIO, EFBIG, EROFS...) the journal is truncated back to its length before the
+    /// call and `unavailable` is thrown with the system's reason: none of the batch survives.
+    ///
+    /// - Returns: the sequence numbers given to the records, nil for an empty batch.
+    @discardableResult
+    public func append(_ mutations: [Mutation]) throws(FailoverError) -> ClosedRange<UInt64>? {
+        if let failure { throw .unavailable(failure) }
+        guard !mutations.isEmpty else { return nil }
+        var bytes: [UInt8] = []
+        var seq = lastSequence
+        for mutation in mutations {
+            seq += 1
+            bytes += try JournalRecord(seq: seq, mutation: mutation).encoded()
+        }
+        let start = journalLength
+        do {
+            try io.writeAll(journalFD, bytes, path: journalPath)
+            try io.sync(journalFD, path: journalPath)
+        } catch {
+            rollBack(to: start)
+            throw .unavailable("cannot make the change durable: \(error); nothing was changed")
+        }
+        journalLength += bytes.count
+        journalRecords += mutations.count
+        let first = lastSequence + 1
+        lastSequence = seq
+        return first...seq
+    }
+
+    /// Cuts a failed batch off. The fsync is best effort: if it fails too, the next append's fsync makes the
+    /// shorter length durable along with the new records.
+    private func rollBack(to length: Int) {
+        do {
+            try POSIX.truncate(journalFD, to: length, path: journalPath)
+            try? io.sync(journalFD, path: journalPath)
+        } catch {
+            failure = "the journal \(journalPath) could not be restored after a failed write (\(error)); "
+                + "restart failoverd"
+        }
+    }
+
+    /// Writes `model` as the new snapshot and starts an empty journal.
+    ///
+    /// `model` must be the result of every mutation appended so far. Steps: snapshot to `snapshot.tmp`, fsync,
+    /// rename over `snapshot`, fsync the directory; then an empty `journal.tmp`, fsync, rename over `journal`,
+    /// fsync the directory. A crash between the two renames leaves the new snapshot with the old journal,
+    /// whose records are all covered by the snapshot and skipped on replay.
+    public func compact(model: FailoverModel) throws(FailoverError) {
+        if let failure { throw .unavailable(failure) }
+        let bytes = try SnapshotFile(journalSeq: lastSequence, model: model).encoded()
+        do {
+            let temporary = snapshotPath + ".tmp"
+            let fd = try POSIX.open(temporary, O_WRONLY | O_CREAT | O_TRUNC)
+            do {
+                try io.writeAll(fd, bytes, path: temporary)
+                try io.sync(fd, path: temporary)
+            } catch {
+                POSIX.close(fd)
+                POSIX.unlinkIfPresent(temporary)
+                throw error
+            }
+            POSIX.close(fd)
+            try POSIX.rename(temporary, snapshotPath)
+            try POSIX.syncDirectory(directory, io: io)
+
+            let freshPath = journalPath + ".tmp"
+            let fresh = try POSIX.open(freshPath, O_RDWR | O_CREAT | O_TRUNC | O_APPEND)
+            do {
+                try io.sync(fresh, path: freshPath)
+                try POSIX.rename(freshPath, journalPath)
+            } catch {
+                POSIX.close(fresh)
+                POSIX.unlinkIfPresent(freshPath)
+                throw error
+            }
+            POSIX.close(journalFD)
+            journalFD = fresh
+            journalLength = 0
+            journalRecords = 0
+            try POSIX.syncDirectory(directory, io: io)
+        } catch {
+            throw .unavailable("cannot compact the state in \(directory): \(error)")
+        }
+    }
+}

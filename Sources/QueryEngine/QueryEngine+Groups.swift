@@ -1,0 +1,96 @@
+import DNSWire
+import ZoneData
+
+extension QueryEngine {
+    /// Answers for a failover group from its pre-rendered web-head records:
+    /// CNAME for a hostname (whatever the type), A/AAAA for addresses, NODATA
+    /// when the active app has no web head or no record of the type.
+    func answerGroup(
+        _ request: ParsedQuery, group: (answer: Int32, due: Int64), query: UnsafeRawBufferPointer,
+        into response: UnsafeMutableRawBufferPointer, transport: Transport, snapshot: ZoneSnapshot,
+        scratch: QueryScratch, now: Int64
+    ) -> QueryOutcome {
+        let limit = sizeLimit(request, transport: transport, capacity: response.count)
+        let optReserve = request.hasEDNS ? Self.optRecordSize : 0
+        guard request.questionEnd + optReserve <= limit else { return .dropped }
+        UnsafeMutableRawBufferPointer(rebasing: response[DNSHeader.size..<request.questionEnd])
+            .copyMemory(from: UnsafeRawBufferPointer(rebasing: query[DNSHeader.size..<request.questionEnd]))
+        var writer = WireWriter(buffer: response, limit: limit - optReserve, compression: scratch.compression,
+                                offset: request.questionEnd)
+        var counts = SectionCounts()
+        let queryType = RecordType(request.queryType)
+        let ttl = Self.groupTTL(configured: snapshot.groups.ttl, due: group.due, now: now)
+
+        var records: [UInt8]? = nil
+        var recordCount = 0
+        var isCNAME = false
+        if group.answer >= 0 {
+            let answer = snapshot.groups.answers[Int(group.answer)]
+            if !answer.cname.isEmpty {
+                records = answer.cname
+                recordCount = 1
+                isCNAME = true
+            } else if queryType == .a || (queryType == .any && answer.addressCount > 0) {
+                if answer.addressCount > 0 { records = answer.addressRecords; recordCount = answer.addressCount }
+            } else if queryType == .aaaa || queryType == .any {
+                if answer.address6Count > 0 { records = answer.address6Records; recordCount = answer.address6Count }
+            }
+        }
+        if let records {
+            let written = records.withUnsafeBytes { bytes -> Bool in
+                if isCNAME {
+                    guard writer.writeUInt16(0xC000 | UInt16(DNSHeader.size)) else { return false }
+                }
+                let start = writer.offset
+                guard writer.writeBytes(bytes) else { return false }
+                // Patch the TTL of each record: CNAME has one at a fixed offset;
+                // address records repeat at a fixed stride.
+                if isCNAME {
+                    writer.buffer.storeBigEndianUInt32(ttl, at: start + WebHeadAnswer.ttlOffset)
+                } else {
+                    let stride = bytes.count / recordCount
+                    for index in 0..<recordCount {
+                        writer.buffer.storeBigEndianUInt32(ttl, at: start + index * stride + 2 + WebHeadAnswer.ttlOffset)
+                    }
+                }
+                return true
+            }
+            if written {
+                counts.answer = recordCount
+            } else {
+                counts.truncated = true
+            }
+        } else {
+            scratch.compression.reset()
+            writer.registerName(at: DNSHeader.size)
+            writeNegative(snapshot: snapshot, scratch: scratch, writer: &writer, counts: &counts)
+        }
+
+        var offset = writer.offset
+        if request.hasEDNS {
+            offset = writeOPT(into: response, at: offset, extendedRcode: 0, dnssecOK: request.dnssecOK)
+        }
+        var header = responseHeader(request.header)
+        header.isAuthoritative = true
+        header.isTruncated = counts.truncated
+        header.questionCount = 1
+        header.answerCount = UInt16(counts.answer)
+        header.authorityCount = UInt16(counts.authority)
+        header.additionalCount = request.hasEDNS ? 1 : 0
+        header.write(to: response)
+        return QueryOutcome(disposition: .answered, length: offset, rcode: .noError, queryType: queryType,
+                            truncated: counts.truncated)
+    }
+
+    /// TTL of a group answer: the configured TTL, or while a switch is
+    /// pending, the whole seconds left until it is due (rounded down, at least
+    /// 1), so caches expire by the due time.
+    @inline(__always)
+    public static func groupTTL(configured: UInt32, due: Int64, now: Int64) -> UInt32 {
+        guard due > 0 else { return configured }
+        let remaining = due - now
+        guard remaining > 0 else { return 1 }
+        let seconds = remaining / 1000
+        return UInt32(max(1, min(Int64(configured), seconds)))
+    }
+}

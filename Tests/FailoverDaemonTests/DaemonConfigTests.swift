@@ -1,0 +1,68 @@
+import Testing
+
+@testable import FailoverDaemon
+
+@Suite struct DaemonConfigTests {
+    @Test func emptyFileGivesTheDefaults() throws {
+        let config = try DaemonConfig.parse(yaml: "", source: "x.yaml")
+        #expect(config.listen.map(\.description) == ["127.0.0.1:5353", "[::1]:5353"])
+        #expect(config.origin.description == "cloud66.net.")
+        #expect(config.zoneFile == nil)
+        #expect(config.ttl == 30)
+    }
+
+    @Test func readsEveryKey() throws {
+        let config = try DaemonConfig.parse(yaml: """
+            listen: ["0.0.0.0:53", "[::]:53"]
+            zone:
+              origin: example.org
+              file: zones/example.org.zone
+            ttl: 20
+            switch-delay: 0
+            state-dir: /tmp/state
+            control:
+              socket: /tmp/c.sock
+              allow-users: [root, deploy]
+              allow-groups: []
+            udp:
+              workers: 3
+            tcp:
+              idle-timeout: 4
+              message-timeout: 2
+              max-connections: 10
+            log-level: debug
+            """, source: "x.yaml", baseDirectory: "/etc/failoverd")
+        #expect(config.listen.map(\.description) == ["0.0.0.0:53", "[::]:53"])
+        #expect(config.origin.description == "example.org.")
+        #expect(config.zoneFile == "/etc/failoverd/zones/example.org.zone")
+        #expect(config.ttl == 20 && config.switchDelay == 0)
+        #expect(config.controlAllowUsers == ["root", "deploy"])
+        #expect(config.udpWorkers == 3 && config.tcpMaxConnections == 10)
+        #expect(config.logLevel == "debug")
+    }
+
+    @Test(arguments: [
+        ("listen: 5353", "listen"),
+        ("listen: [\"localhost:53\"]", "not an IPv4 or IPv6"),
+        ("listen: [\"127.0.0.1\"]", "HOST:PORT"),
+        ("listen: [\"127.0.0.1:99999\"]", "bad port"),
+        ("ttl: 0", "ttl"),
+        ("ttl: abc", "ttl"),
+        ("zone: {origin: \"a..b\"}", "zone.origin"),
+        ("zone: {orign: x}", "unknown key 'zone.orign'"),
+        ("lisen: []", "unknown key 'lisen'"),
+        ("- a\n- b", "top level"),
+        ("log-level: loud", "log-level"),
+        ("tcp: {max-connections: 0}", "tcp.max-connections"),
+        ("key: [unclosed", "not valid YAML"),
+    ])
+    func badConfigsAreRejectedWithAClearMessage(yaml: String, fragment: String) {
+        do {
+            _ = try DaemonConfig.parse(yaml: yaml, source: "bad.yaml")
+            Issue.record("accepted: \(yaml)")
+        } catch {
+            #expect(error.description.hasPrefix("bad.yaml") || error.description.contains("listen address"))
+            #expect(error.description.contains(fragment), "\(error)")
+        }
+    }
+}
