@@ -1,0 +1,112 @@
+import DNSWire
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A failoverd process started on free loopback ports with a zone file, for
+/// the length of one test. Call `stop()` (in a defer) when done.
+final class DaemonProcess {
+    let folder: TemporaryFolder
+    let port: UInt16
+    let origin: String
+    let configPath: String
+    let stderrPath: String
+    private let process = Process()
+
+    var ipv4: Endpoint { Endpoint(host: "127.0.0.1", port: port) }
+    var ipv6: Endpoint { Endpoint(host: "::1", port: port) }
+
+    /// The failoverd binary: FAILOVERD_BIN, else next to the test bundle.
+    static func binaryPath() throws -> String {
+        if let path = ProcessInfo.processInfo.environment["FAILOVERD_BIN"], !path.isEmpty { return path }
+        var folders: [String] = []
+        if let first = CommandLine.arguments.first {
+            folders.append(URL(fileURLWithPath: first).resolvingSymlinksInPath().deletingLastPathComponent().path)
+        }
+        if let exe = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
+            folders.append(URL(fileURLWithPath: exe).deletingLastPathComponent().path)
+        }
+        for folder in folders {
+            // The bundle may be a folder (xctest bundle layout) one or more levels down.
+            var candidate = URL(fileURLWithPath: folder)
+            for _ in 0..<4 {
+                let binary = candidate.appendingPathComponent("failoverd").path
+                if FileManager.default.isExecutableFile(atPath: binary) { return binary }
+                candidate.deleteLastPathComponent()
+            }
+        }
+        throw ClientError("""
+            cannot find the failoverd binary next to the test bundle (looked in \(folders)); \
+            build it with `swift build` or set FAILOVERD_BIN
+            """)
+    }
+
+    /// Writes the config and zone, starts failoverd, waits until it answers.
+    init(zone: String, origin: String = "example.test", extraConfig: String = "", label: String = "daemon") throws {
+        folder = try TemporaryFolder(label)
+        port = FreePort.find()
+        self.origin = origin
+        let zonePath = try folder.write("zone.db", zone)
+        configPath = try folder.write("failoverd.yaml", """
+            listen: ["127.0.0.1:\(port)", "[::1]:\(port)"]
+            zone:
+              origin: \(origin)
+              file: \(zonePath)
+            udp:
+              workers: 1
+            tcp:
+              idle-timeout: 2
+              message-timeout: 2
+            log-level: warning
+            \(extraConfig)
+            """)
+        stderrPath = folder.path + "/failoverd.stderr"
+        _ = FileManager.default.createFile(atPath: stderrPath, contents: nil)
+        process.executableURL = URL(fileURLWithPath: try Self.binaryPath())
+        process.arguments = ["--config", configPath]
+        let logHandle = FileHandle(forWritingAtPath: stderrPath)
+        process.standardError = logHandle
+        process.standardOutput = logHandle
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        do {
+            try waitUntilReady()
+        } catch {
+            stop()
+            throw error
+        }
+    }
+
+    var isRunning: Bool { process.isRunning }
+
+    /// Polls with a UDP SOA query until an answer arrives (10 s at most).
+    private func waitUntilReady() throws {
+        let deadline = Date().addingTimeInterval(10)
+        let query = QuerySpec(name: origin, type: .soa, id: 0x0BAD).bytes()
+        while Date() < deadline {
+            guard process.isRunning else {
+                throw ClientError("failoverd exited with status \(process.terminationStatus) during start-up:\n\(log())")
+            }
+            if let client = try? UDPClient(server: ipv4), (try? client.exchange(query, timeout: 0.2)) != nil {
+                return
+            }
+            usleep(50_000)
+        }
+        throw ClientError("failoverd did not answer a SOA query on \(ipv4) within 10 s:\n\(log())")
+    }
+
+    func log() -> String { "--- failoverd stderr (\(stderrPath)):\n" + tailOfFile(stderrPath) }
+
+    /// SIGTERM, then SIGKILL after 3 s; removes the temporary folder.
+    func stop() {
+        if process.isRunning {
+            process.terminate()
+            let deadline = Date().addingTimeInterval(3)
+            while process.isRunning, Date() < deadline { usleep(10_000) }
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            process.waitUntilExit()
+        }
+        folder.remove()
+    }
+}
