@@ -25,9 +25,10 @@ public enum SnapshotBuilder {
     }
 
     /// The zone file's serial raised by the model's change count (RFC 1982
-    /// arithmetic), so every committed change raises what secondaries see.
+    /// arithmetic), so every committed change raises what secondaries see. A
+    /// new model (serial 1) serves the file's serial unchanged.
     public static func servedSerial(zone: StaticZone, model: FailoverModel) -> UInt32 {
-        zone.serial &+ model.serial
+        zone.serial &+ (model.serial &- 1)
     }
 
     static func render(_ head: WebHead) -> WebHeadAnswer? {
@@ -42,9 +43,7 @@ public enum SnapshotBuilder {
 
     /// True when a group address would collide with a static name of the zone.
     public static func isStaticName(_ address: GroupAddress, zone: StaticZone) -> Bool {
-        guard let label = try? DomainName(address.description), let name = try? zone.origin.prepending(label: label.wire.dropFirst().dropLast()) else {
-            return false
-        }
+        guard let name = try? zone.origin.prepending(label: Array(address.description.utf8)) else { return false }
         return zone.find(name) != nil
     }
 }

@@ -46,6 +46,7 @@ extension QueryEngine {
             .copyMemory(from: UnsafeRawBufferPointer(rebasing: query[DNSHeader.size..<request.questionEnd]))
         scratch.compression.reset()
         scratch.visitedCount = 0
+        scratch.gluedCount = 0
         var writer = WireWriter(buffer: response, limit: limit - optReserve, compression: scratch.compression,
                                 offset: request.questionEnd)
         writer.registerName(at: DNSHeader.size)
@@ -89,7 +90,11 @@ extension QueryEngine {
             let node: Int
             switch result {
             case .delegation(let cut):
-                if hop == 0 { writeReferral(cut: cut, zone: zone, scratch: scratch, writer: &writer, counts: &counts) }
+                // Directly asked: a referral. Reached through a CNAME: the
+                // answer stays authoritative and the referral follows it
+                // (RFC 1034 4.3.2 step 3b).
+                writeReferral(cut: cut, zone: zone, scratch: scratch, writer: &writer, counts: &counts)
+                if hop > 0 { counts.authoritative = true }
                 return
             case .nameError:
                 counts.rcode = .nxDomain
@@ -102,15 +107,20 @@ extension QueryEngine {
             let rrsets = zone.nodes[node].rrsets
             if queryType == .any, !rrsets.isEmpty {
                 // RFC 8482: one RRset is a complete answer to ANY.
-                guard writeRRset(rrsets[0], owner: owner, zone: zone, scratch: scratch, writer: &writer) else {
+                guard writeRRset(rrsets[0], owner: owner, zone: zone, scratch: scratch, writer: &writer,
+                                 serial: rrsets[0].type == .soa ? snapshot.serial : nil)
+                else {
                     counts.truncated = true
                     return
                 }
                 counts.answer += rrsets[0].rdatas.count
+                writeAdditional(for: rrsets[0], zone: zone, scratch: scratch, writer: &writer, counts: &counts)
                 return
             }
             if let index = zone.nodes[node].rrsetIndex(of: queryType) {
-                guard writeRRset(rrsets[index], owner: owner, zone: zone, scratch: scratch, writer: &writer) else {
+                guard writeRRset(rrsets[index], owner: owner, zone: zone, scratch: scratch, writer: &writer,
+                                 serial: queryType == .soa ? snapshot.serial : nil)
+                else {
                     counts.truncated = true
                     return
                 }
@@ -262,7 +272,7 @@ extension QueryEngine {
                 }
                 return zone.find(UnsafeRawBufferPointer(rebasing: scratch.wildcardName[0..<length]))
             }
-            guard let node, scratch.visit(node) else { continue }
+            guard let node, scratch.glue(node) else { continue }
             for type in [RecordType.a, RecordType.aaaa] {
                 guard let index = zone.nodes[node].rrsetIndex(of: type) else { continue }
                 let addresses = zone.nodes[node].rrsets[index]

@@ -13,10 +13,13 @@ public final class QueryScratch {
     let chaseName: UnsafeMutableRawBufferPointer
     let chaseOriginal: UnsafeMutableRawBufferPointer
     let wildcardName: UnsafeMutableRawBufferPointer
-    /// Nodes already written in this response (CNAME loop and duplicate glue checks).
+    /// Nodes already answered in this response (CNAME loop check).
     let visited: UnsafeMutablePointer<Int>
     static let visitedCapacity = 32
     var visitedCount = 0
+    /// Nodes whose addresses are already in the additional section.
+    let glued: UnsafeMutablePointer<Int>
+    var gluedCount = 0
     let labelOffsets: UnsafeMutablePointer<Int>
     public let compression: CompressionTable
 
@@ -26,6 +29,7 @@ public final class QueryScratch {
         chaseOriginal = .allocate(byteCount: Self.nameCapacity, alignment: 1)
         wildcardName = .allocate(byteCount: Self.nameCapacity, alignment: 1)
         visited = .allocate(capacity: Self.visitedCapacity)
+        glued = .allocate(capacity: Self.visitedCapacity)
         labelOffsets = .allocate(capacity: Self.labelCapacity)
         compression = CompressionTable()
     }
@@ -36,6 +40,7 @@ public final class QueryScratch {
         chaseOriginal.deallocate()
         wildcardName.deallocate()
         visited.deallocate()
+        glued.deallocate()
         labelOffsets.deallocate()
     }
 }
@@ -48,6 +53,16 @@ extension QueryScratch {
         guard visitedCount < Self.visitedCapacity else { return false }
         visited[visitedCount] = node
         visitedCount += 1
+        return true
+    }
+
+    /// Records a node for the additional section; false when already there.
+    @inline(__always)
+    func glue(_ node: Int) -> Bool {
+        for index in 0..<gluedCount where glued[index] == node { return false }
+        guard gluedCount < Self.visitedCapacity else { return false }
+        glued[gluedCount] = node
+        gluedCount += 1
         return true
     }
 }

@@ -59,6 +59,9 @@ final class DaemonProcess {
               idle-timeout: 2
               message-timeout: 2
             log-level: warning
+            state-dir: \(folder.path)/state
+            control:
+              socket: \(folder.path)/control.sock
             \(extraConfig)
             """)
         stderrPath = folder.path + "/failoverd.stderr"
