@@ -72,6 +72,6 @@ let package = Package(
         ),
         .testTarget(name: "FailoverCoreTests", dependencies: ["FailoverCore"]),
         .testTarget(name: "FailoverControlTests", dependencies: ["FailoverControl"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["DNSWire"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["DNSWire", "FailoverControl"]),
     ]
 )

@@ -12,7 +12,11 @@ final class DaemonProcess {
     let origin: String
     let configPath: String
     let stderrPath: String
-    private let process = Process()
+    private var process = Process()
+
+    /// The control socket and state directory live in the test's folder.
+    var controlSocket: String { folder.path + "/control.sock" }
+    var stateDirectory: String { folder.path + "/state" }
 
     var ipv4: Endpoint { Endpoint(host: "127.0.0.1", port: port) }
     var ipv6: Endpoint { Endpoint(host: "::1", port: port) }
@@ -66,19 +70,67 @@ final class DaemonProcess {
             """)
         stderrPath = folder.path + "/failoverd.stderr"
         _ = FileManager.default.createFile(atPath: stderrPath, contents: nil)
-        process.executableURL = URL(fileURLWithPath: try Self.binaryPath())
-        process.arguments = ["--config", configPath]
-        let logHandle = FileHandle(forWritingAtPath: stderrPath)
-        process.standardError = logHandle
-        process.standardOutput = logHandle
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
         do {
-            try waitUntilReady()
+            try launch()
         } catch {
             stop()
             throw error
         }
+    }
+
+    /// Starts the process on the same config and state and waits until it answers.
+    private func launch() throws {
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: try Self.binaryPath())
+        process.arguments = ["--config", configPath]
+        let logHandle = FileHandle(forWritingAtPath: stderrPath)
+        logHandle?.seekToEndOfFile()
+        process.standardError = logHandle
+        process.standardOutput = logHandle
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        try waitUntilReady()
+        try waitForControlSocket()
+    }
+
+    /// Kills the daemon with SIGKILL (no clean shutdown) and waits for it.
+    func kill9() {
+        guard process.isRunning else { return }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    /// Stops (SIGTERM) if running, then starts again on the same state.
+    func restart() throws {
+        if process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
+        }
+        try launch()
+    }
+
+    var pid: Int32 { process.processIdentifier }
+
+    /// Waits until the control socket accepts connections (5 s at most).
+    private func waitForControlSocket() throws {
+        let deadline = Date().addingTimeInterval(5)
+        while Date() < deadline {
+            let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+            var address = sockaddr_un()
+            address.sun_family = sa_family_t(AF_UNIX)
+            withUnsafeMutableBytes(of: &address.sun_path) { raw in
+                for (index, byte) in controlSocket.utf8.enumerated() where index < raw.count - 1 { raw[index] = byte }
+            }
+            let result = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+                }
+            }
+            close(fd)
+            if result == 0 { return }
+            usleep(20_000)
+        }
+        throw ClientError("failoverd's control socket \(controlSocket) did not open within 5 s:\n\(log())")
     }
 
     var isRunning: Bool { process.isRunning }
