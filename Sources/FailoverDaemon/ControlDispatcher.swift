@@ -55,6 +55,7 @@ public final class ControlDispatcher: Sendable {
         case .appStatus(let args):
             let id = try convert { () throws(FailoverError) in try AppID(args.app) }
             let model = await service.current
+            guard model.apps[id] != nil else { throw .notFound("no app \(id.rawValue)") }
             return ModelViews.appStatus(model.status(of: id)).json
         case .groupCreate(let args):
             return try await groupCreate(args)

@@ -30,7 +30,8 @@ public final class ControlServer: Sendable {
         public var watcherQueueLimit: Int
 
         public init(path: String, allowUsers: [String], allowGroups: [String], socketGroup: String? = nil,
-                    maxConnections: Int = 64, idleTimeout: TimeAmount = .seconds(300), watcherQueueLimit: Int = 4096) {
+                    maxConnections: Int = 64, idleTimeout: TimeAmount = .seconds(300),
+                    watcherQueueLimit: Int = ControlServer.defaultWatcherQueue) {
             self.path = path
             self.allowUsers = allowUsers
             self.allowGroups = allowGroups
@@ -42,6 +43,10 @@ public final class ControlServer: Sendable {
     }
 
     typealias Connection = NIOAsyncChannel<ControlLineFramer.Frame, ByteBuffer>
+
+    /// Events one watcher may have queued before it is cut off: a few
+    /// seconds of a busy platform's changes, a few MB at most.
+    public static let defaultWatcherQueue = 4096
 
     let settings: Settings
     let dispatcher: ControlDispatcher
@@ -145,7 +150,11 @@ public final class ControlServer: Sendable {
             if let refusal = AccessPolicy(allowUsers: settings.allowUsers, allowGroups: settings.allowGroups)
                 .refusal(for: credentials)
             {
-                logger.warning("control connection refused: \(refusal)")
+                if credentials == nil {
+                    logger.debug("control connection closed before its credentials could be read")
+                } else {
+                    logger.warning("control connection refused: \(refusal)")
+                }
                 try await write(ControlResponse.failure(id: .null, error: .unauthorized(refusal)).line, to: outbound)
                 return
             }
@@ -187,7 +196,11 @@ public final class ControlServer: Sendable {
     private func watch(id: JSONValue, connection: Connection, outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>)
         async throws
     {
-        let (key, stream) = hub.subscribe()
+        let channel = connection.channel
+        let (key, stream) = hub.subscribe { [logger] in
+            logger.warning("control watcher fell more than \(ControlServer.defaultWatcherQueue) events behind; disconnecting it")
+            channel.close(promise: nil)
+        }
         defer { hub.unsubscribe(key) }
         try await connection.channel.pipeline.handler(type: ControlIdleHandler.self).get().disable(connection.channel)
         let model = await service.current
@@ -208,32 +221,39 @@ public final class ControlServer: Sendable {
 /// Fans committed events out to watchers, each with a bounded queue: a
 /// watcher that falls behind by more than `queueLimit` lines is cut off.
 final class WatcherHub: Sendable {
-    private let watchers = NIOLockedValueBox<[UUID: AsyncStream<[UInt8]>.Continuation]>([:])
+    private struct Watcher {
+        var continuation: AsyncStream<[UInt8]>.Continuation
+        /// Closes the connection: a write blocked on a full socket never returns otherwise.
+        var disconnect: @Sendable () -> Void
+    }
+
+    private let watchers = NIOLockedValueBox<[UUID: Watcher]>([:])
     let queueLimit: Int
 
     init(queueLimit: Int) { self.queueLimit = queueLimit }
 
     var count: Int { watchers.withLockedValue { $0.count } }
 
-    func subscribe() -> (UUID, AsyncStream<[UInt8]>) {
+    func subscribe(disconnect: @escaping @Sendable () -> Void) -> (UUID, AsyncStream<[UInt8]>) {
         let key = UUID()
         let (stream, continuation) = AsyncStream<[UInt8]>.makeStream(bufferingPolicy: .bufferingOldest(queueLimit))
-        watchers.withLockedValue { $0[key] = continuation }
+        watchers.withLockedValue { $0[key] = Watcher(continuation: continuation, disconnect: disconnect) }
         return (key, stream)
     }
 
     func unsubscribe(_ key: UUID) {
-        let continuation = watchers.withLockedValue { $0.removeValue(forKey: key) }
-        continuation?.finish()
+        let watcher = watchers.withLockedValue { $0.removeValue(forKey: key) }
+        watcher?.continuation.finish()
     }
 
     func publish(_ lines: [[UInt8]]) {
         let current = watchers.withLockedValue { $0 }
-        for (key, continuation) in current {
+        for (key, watcher) in current {
             for line in lines {
-                if case .dropped = continuation.yield(line) {
-                    // Too far behind: end its stream so the connection closes.
+                if case .dropped = watcher.continuation.yield(line) {
+                    // Too far behind: cut it off instead of buffering without bound.
                     unsubscribe(key)
+                    watcher.disconnect()
                     break
                 }
             }
@@ -241,11 +261,11 @@ final class WatcherHub: Sendable {
     }
 
     func closeAll() {
-        let all = watchers.withLockedValue { watchers -> [AsyncStream<[UInt8]>.Continuation] in
+        let all = watchers.withLockedValue { watchers -> [Watcher] in
             defer { watchers = [:] }
             return Array(watchers.values)
         }
-        for continuation in all { continuation.finish() }
+        for watcher in all { watcher.continuation.finish() }
     }
 }
 
@@ -259,9 +279,11 @@ struct ControlLineDecoder: ByteToMessageDecoder {
             buffer.withUnsafeReadableBytes { framer.append($0) }
             buffer.moveReaderIndex(forwardBy: buffer.readableBytes)
         }
-        guard let frame = framer.next() else { return .needMoreData }
-        context.fireChannelRead(wrapInboundOut(frame))
-        return .continue
+        // Every complete line now: NIO does not call again for bytes already taken.
+        while let frame = framer.next() {
+            context.fireChannelRead(wrapInboundOut(frame))
+        }
+        return .needMoreData
     }
 
     mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws
