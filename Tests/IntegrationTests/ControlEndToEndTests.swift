@@ -87,24 +87,31 @@ extension Integration {
             #expect(try client.call(op: .appStatus, args: ["app": "dr"])["status"] == "offline")
 
             // After due: the backup's A record. Poll up to 4 s past due and time the change.
-            var lastOldAt: Int64? = nil
-            var firstNewAt: Int64? = nil
+            // dig takes a few ms to start, so each poll is bracketed: sent at or after `sentAt`,
+            // answered by `doneAt`. The switch happened after the last old answer's `sentAt`
+            // and before the first new answer's `doneAt`.
+            var lastOld: (sentAt: Int64, doneAt: Int64)? = nil
+            var firstNew: (sentAt: Int64, doneAt: Int64)? = nil
             var newReply: DigReply? = nil
             while nowMilliseconds() < due + 4000 {
                 let sentAt = nowMilliseconds()
                 let poll = try daemon.dig(name, "A")
+                let doneAt = nowMilliseconds()
                 if let address = answerField(poll, "A", 4) {
                     #expect(address == "192.0.2.10", Comment(rawValue: poll.raw))
-                    firstNewAt = sentAt
+                    firstNew = (sentAt, doneAt)
                     newReply = poll
                     break
                 }
-                lastOldAt = sentAt
-                usleep(10_000)
+                #expect(answerField(poll, "CNAME", 4) == "lb2.example.net.", Comment(rawValue: poll.raw))
+                lastOld = (sentAt, doneAt)
+                usleep(5_000)
             }
-            let changedAt = try #require(firstNewAt, "the backup's answer did not appear within 4 s of the due time")
-            print("[control-e2e] switch due at \(due); last old answer sent at due\(lastOldAt.map { String(format: "%+d", Int($0 - due)) } ?? "?") ms, first new answer sent at due\(String(format: "%+d", Int(changedAt - due))) ms")
-            #expect(changedAt >= due - 50, "the switch applied \(due - changedAt) ms before its due time")
+            let changed = try #require(firstNew, "the backup's answer did not appear within 4 s of the due time")
+            func relative(_ at: Int64?) -> String { at.map { String(format: "%+d", Int($0 - due)) } ?? "?" }
+            print("[control-e2e] switch due at \(RFC3339.string(fromMilliseconds: due)): last old answer polled in [due\(relative(lastOld?.sentAt)), due\(relative(lastOld?.doneAt))] ms, first new answer in [due\(relative(changed.sentAt)), due\(relative(changed.doneAt))] ms")
+            #expect(changed.doneAt >= due, "the backup answered \(due - changed.doneAt) ms before the due time")
+            #expect(changed.doneAt - due < 1500, "the switch applied \(changed.doneAt - due) ms after its due time")
             #expect(answerField(newReply!, "A", 1) == "30", "no longer pending: TTL back to 30\n\(newReply!.raw)")
             #expect(newReply!.answers(ofType: "CNAME").isEmpty)
             let aaaa = try daemon.dig(name, "AAAA")

@@ -171,7 +171,11 @@ final class RawControl {
     /// Sends one line and reads one JSON response.
     func request(_ line: String, timeout: Double = 5) throws -> JSONValue {
         try send(line + "\n")
-        return try readJSON(timeout: timeout)
+        do {
+            return try readJSON(timeout: timeout)
+        } catch {
+            throw ClientError("\(error) after sending \(line.prefix(200))")
+        }
     }
 
     /// POLLRDHUP (Linux, 0x2000): not exported by Swift's Glibc module.
