@@ -153,7 +153,7 @@ extension Integration {
             // Idle client: disconnected after control.idle-timeout (1 s).
             let idle = try RawControl(path: daemon.controlSocket)
             let idleStart = Date()
-            #expect(idle.waitForClose(timeout: 4), "an idle connection is closed after idle-timeout 1 s")
+            #expect(idle.waitForHangUp(timeout: 4), "an idle connection is closed after idle-timeout 1 s")
             let idleSeconds = Date().timeIntervalSince(idleStart)
             print("[control-bad-input] idle connection closed after \(Int(idleSeconds * 1000)) ms (idle-timeout 1 s)")
             #expect(idleSeconds > 0.8)
