@@ -47,11 +47,15 @@ final class DaemonProcess {
     }
 
     /// Writes the config and zone, starts failoverd, waits until it answers.
-    init(zone: String, origin: String = "example.test", extraConfig: String = "", label: String = "daemon") throws {
+    /// `control` holds extra keys of the `control:` mapping, one `key: value` per
+    /// element (e.g. `"idle-timeout: 1"`), written under the `socket:` key.
+    init(zone: String, origin: String = "example.test", extraConfig: String = "", control: [String] = [],
+         label: String = "daemon") throws {
         folder = try TemporaryFolder(label)
         port = FreePort.find()
         self.origin = origin
         let zonePath = try folder.write("zone.db", zone)
+        let controlBlock = (["socket: \(folder.path)/control.sock"] + control).map { "  " + $0 }.joined(separator: "\n")
         configPath = try folder.write("failoverd.yaml", """
             listen: ["127.0.0.1:\(port)", "[::1]:\(port)"]
             zone:
@@ -65,7 +69,7 @@ final class DaemonProcess {
             log-level: warning
             state-dir: \(folder.path)/state
             control:
-              socket: \(folder.path)/control.sock
+            \(controlBlock)
             \(extraConfig)
             """)
         stderrPath = folder.path + "/failoverd.stderr"
