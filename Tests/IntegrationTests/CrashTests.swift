@@ -15,6 +15,8 @@ extension Integration {
         static let maxGroupsPerThread = 10
         static let minimumAcknowledged = 2_000
         static let minimumKills = 20
+        /// Kills aimed for (the test needs `minimumKills`; more while time allows).
+        static let targetKills = 30
         /// Stop killing after this long even if the targets are not met (the test then fails on them).
         static let timeBudget: TimeInterval = 50
 
@@ -50,7 +52,7 @@ extension Integration {
             var kills = 0
             var checks = 0
             while Date().timeIntervalSince(started) < Self.timeBudget,
-                kills < Self.minimumKills || coordinator.acknowledged < Self.minimumAcknowledged
+                kills < Self.targetKills || coordinator.acknowledged < Self.minimumAcknowledged
             {
                 usleep(UInt32.random(in: 50_000...1_100_000, using: &random))
                 daemon.kill9()
@@ -81,12 +83,17 @@ extension Integration {
             checks += 1
 
             let elapsed = Date().timeIntervalSince(started)
+            var byOperation: [String: Int] = [:]
+            for worker in workers { byOperation.merge(worker.acknowledgedByOperation, uniquingKeysWith: +) }
+            let operations = byOperation.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
             let summary = """
                 CrashTests: \(coordinator.acknowledged) mutations acknowledged, \(kills) SIGKILLs, \
                 \(coordinator.unknown) unknown-outcome, \(coordinator.refusedUnavailable) refused unavailable, \
                 \(coordinator.connectFailures) failed connects, \(checks) export checks, \
                 \(checker.adoptedOrphans) groups from unknown creates, \(checker.appliedSwitchesSeen) switches applied by \
-                the scheduler, in \(String(format: "%.1f", elapsed)) s (seed \(Self.seed))
+                the scheduler, \(checker.verifiedPending) still-pending switches verified with their due time, \
+                \(checker.verifiedGroups) group and \(checker.verifiedApps) app checks, \
+                in \(String(format: "%.1f", elapsed)) s (seed \(Self.seed)); acknowledged: \(operations)
                 """
             print(summary)
             let problems = checker.problems + workers.flatMap(\.problems)
@@ -209,6 +216,8 @@ final class CrashWorker: @unchecked Sendable {
     /// group.create without an address, outcome unknown, since the last check.
     var unknownCreates = 0
     var problems: [String] = []
+    /// Acknowledged mutations by operation name.
+    var acknowledgedByOperation: [String: Int] = [:]
     private var random: SeededRandom
     private var client: ControlClient?
     private var nextAddress = 1
@@ -248,6 +257,7 @@ final class CrashWorker: @unchecked Sendable {
         switch outcome {
         case .acknowledged(let result):
             record(.acknowledged(result))
+            acknowledgedByOperation[op.name, default: 0] += 1
             return .acknowledged
         case .refused(let error):
             if error.code == .unavailable { return .unavailable }
@@ -444,6 +454,9 @@ final class CrashChecker {
     private(set) var problems: [String] = []
     private(set) var adoptedOrphans = 0
     private(set) var appliedSwitchesSeen = 0
+    private(set) var verifiedPending = 0
+    private(set) var verifiedGroups = 0
+    private(set) var verifiedApps = 0
     private var lastSerial: Int64 = 0
 
     init(workers: [CrashWorker]) { self.workers = workers }
@@ -481,6 +494,7 @@ final class CrashChecker {
                         \(track.acknowledged), later unknown-outcome puts sent \(track.unknown)
                         """)
                 }
+                verifiedApps += 1
                 worker.apps[id] = .init(acknowledged: head, unknown: [])
             }
             for (address, track) in worker.groups.sorted(by: { $0.key < $1.key }) {
@@ -516,6 +530,7 @@ final class CrashChecker {
                     continue
                 }
                 tracked.insert(address)
+                verifiedGroups += 1
                 compare(found, with: baseline, exportedAt: exportedAt, moment: moment)
                 worker.groups[address] = .init(baseline: found)
             }
@@ -547,7 +562,10 @@ final class CrashChecker {
         func same(_ left: JSONValue, _ right: JSONValue, except: Set<String> = []) -> Bool {
             Self.compared.allSatisfy { except.contains($0) || left[$0] == right[$0] }
         }
-        if same(found, baseline) && found["updated"] == baseline["updated"] { return }
+        if same(found, baseline) && found["updated"] == baseline["updated"] {
+            if let pending = found["pending"], !pending.isNull { verifiedPending += 1 }
+            return
+        }
         if let pending = baseline["pending"], !pending.isNull, let due = pending["due"]?.stringValue,
             let to = pending["to"]?.stringValue
         {
