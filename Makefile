@@ -1,9 +1,16 @@
 # failoverd: common tasks. `make run` and `make test` install what they need.
 SWIFT ?= swift
 PREFIX ?= /usr/local
+DESTDIR ?=
+BINDIR ?= $(PREFIX)/bin
+SYSCONFDIR ?= /etc
+DOCDIR ?= $(PREFIX)/share/doc/failoverd
+UNITDIR ?= /lib/systemd/system
+SYSUSERSDIR ?= /usr/lib/sysusers.d
+TMPFILESDIR ?= /usr/lib/tmpfiles.d
 CONFIG ?=
 
-.PHONY: run test build release clean
+.PHONY: run test build release clean install
 
 ## Build and start the daemon (built-in defaults: 127.0.0.1:5353 and [::1]:5353).
 run:
@@ -27,3 +34,23 @@ release:
 
 clean:
 	rm -rf .build
+
+## Install binaries, units, sysusers/tmpfiles snippets, example config and docs.
+## Then: systemd-sysusers; systemd-tmpfiles --create; systemctl daemon-reload;
+##       systemctl enable --now failoverd.socket failoverd-control.socket failoverd.service
+install: release
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(TMPFILESDIR) \
+		$(DESTDIR)$(SYSCONFDIR)/failoverd $(DESTDIR)$(DOCDIR)/examples
+	install -m 0755 $$($(SWIFT) build -c release --show-bin-path)/failoverd $(DESTDIR)$(BINDIR)/failoverd
+	install -m 0755 $$($(SWIFT) build -c release --show-bin-path)/failoverctl $(DESTDIR)$(BINDIR)/failoverctl
+	scripts/render-units $(DESTDIR)$(UNITDIR) $(BINDIR) $(SYSCONFDIR) $(DOCDIR)
+	chmod 0644 $(DESTDIR)$(UNITDIR)/failoverd.service $(DESTDIR)$(UNITDIR)/failoverd.socket \
+		$(DESTDIR)$(UNITDIR)/failoverd-control.socket
+	install -m 0644 systemd/failoverd.sysusers $(DESTDIR)$(SYSUSERSDIR)/failoverd.conf
+	install -m 0644 systemd/failoverd.tmpfiles $(DESTDIR)$(TMPFILESDIR)/failoverd.conf
+	test -e $(DESTDIR)$(SYSCONFDIR)/failoverd/failoverd.yaml || \
+		install -m 0640 config/failoverd.yaml $(DESTDIR)$(SYSCONFDIR)/failoverd/failoverd.yaml
+	test -e $(DESTDIR)$(SYSCONFDIR)/failoverd/cloud66.net.zone || \
+		install -m 0640 config/cloud66.net.zone $(DESTDIR)$(SYSCONFDIR)/failoverd/cloud66.net.zone
+	install -m 0644 README.md docs/control-protocol.md $(DESTDIR)$(DOCDIR)/
+	install -m 0644 docs/examples/* $(DESTDIR)$(DOCDIR)/examples/

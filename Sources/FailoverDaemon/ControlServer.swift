@@ -53,7 +53,8 @@ public final class ControlServer: Sendable {
     let connections = ManagedAtomic<Int>(0)
     let requests = ManagedAtomic<Int>(0)
     let failures = ManagedAtomic<Int>(0)
-    private let acceptTask = NIOLockedValueBox<Task<Void, Never>?>(nil)
+    private let listenerChannel = NIOLockedValueBox<Channel?>(nil)
+    private nonisolated(unsafe) var ownsPath = true
 
     public init(settings: Settings, dispatcher: ControlDispatcher, service: FailoverService, origin: DomainName,
                 group: EventLoopGroup, logger: Logger) {
@@ -69,57 +70,53 @@ public final class ControlServer: Sendable {
     public var connectionCount: Int { connections.load(ordering: .relaxed) }
     public var watcherCount: Int { hub.count }
 
-    /// Binds the socket (replacing a stale file, refusing a live one) and
-    /// starts accepting.
-    public func start() async throws {
-        try Self.prepareSocketPath(settings.path)
+    /// Binds the socket (replacing a stale file, refusing a live one), or
+    /// takes a listening socket from systemd, and starts accepting.
+    public func start(adopting passedSocket: Int32? = nil) async throws {
         let idle = settings.idleTimeout
-        let server = try await ServerBootstrap(group: group)
+        let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 64)
             .childChannelOption(.allowRemoteHalfClosure, value: true)
-            .bind(unixDomainSocketPath: settings.path, cleanupExistingSocketFile: true) { channel in
+            .childChannelInitializer { [self] channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(ControlIdleHandler(timeout: idle))
                     try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(ControlLineDecoder()))
-                    return try Connection(wrappingChannelSynchronously: channel)
+                    let connection = try Connection(wrappingChannelSynchronously: channel)
+                    Task { await self.serve(connection) }
                 }
             }
-        chmod(settings.path, 0o660)
-        if let name = settings.socketGroup {
-            guard let entry = getgrnam(name) else {
-                throw StartupError("control.group '\(name)' does not exist (create it or remove the setting)")
+        let channel: Channel
+        if let passedSocket {
+            channel = try await bootstrap.withBoundSocket(passedSocket).get()
+        } else {
+            try Self.prepareSocketPath(settings.path)
+            channel = try await bootstrap.bind(unixDomainSocketPath: settings.path, cleanupExistingSocketFile: true)
+                .get()
+            chmod(settings.path, 0o660)
+            if let name = settings.socketGroup {
+                guard let entry = getgrnam(name) else {
+                    try? await channel.close()
+                    throw StartupError("control.group '\(name)' does not exist (create it or remove the setting)")
+                }
+                chown(settings.path, uid_t.max, entry.pointee.gr_gid)
             }
-            chown(settings.path, uid_t.max, entry.pointee.gr_gid)
         }
-        let listener = await service.addListener { [hub, origin] events, model, at in
+        _ = await service.addListener { [hub, origin] events, model, at in
             hub.publish(ModelViews.events(events, model: model, origin: origin, at: at).map(\.line))
         }
-        _ = listener
-        let task = Task { [self] in
-            do {
-                try await withThrowingDiscardingTaskGroup { group in
-                    try await server.executeThenClose { inbound in
-                        for try await connection in inbound {
-                            group.addTask { await self.serve(connection) }
-                        }
-                    }
-                }
-            } catch {
-                logger.debug("control socket closed: \(error)")
-            }
-        }
-        acceptTask.withLockedValue { $0 = task }
-        logger.info("control socket at \(settings.path)")
+        listenerChannel.withLockedValue { $0 = channel }
+        ownsPath = passedSocket == nil
+        logger.info("control socket at \(passedSocket == nil ? settings.path : "fd \(passedSocket!) from systemd")")
     }
 
     public func stop() async {
-        let task = acceptTask.withLockedValue { task -> Task<Void, Never>? in
-            defer { task = nil }
-            return task
+        let channel = listenerChannel.withLockedValue { channel -> Channel? in
+            defer { channel = nil }
+            return channel
         }
-        task?.cancel()
+        try? await channel?.close()
         hub.closeAll()
-        unlink(settings.path)
+        if ownsPath { unlink(settings.path) }
     }
 
     /// A live daemon already on the path is an error; a stale file is removed.

@@ -66,20 +66,38 @@ public final class Daemon: @unchecked Sendable {
         self.service = service
         let engine = QueryEngine()
         let workers = config.udpWorkers > 0 ? config.udpWorkers : max(1, System.coreCount)
+        let passed = Systemd.passedSockets()
+        let passedUDP = passed.filter { $0.kind == .udp }
+        let passedTCP = passed.filter { $0.kind == .tcpListener }
+        let passedControl = passed.first { $0.kind == .unixListener }
         var udpSockets: [Int32] = []
-        do {
-            for address in config.listen {
-                for _ in 0..<workers {
-                    let fd = address.withSockAddr { fo_bind_socket($0, $1, Int32(SOCK_DGRAM.rawValue), 1) }
-                    guard fd >= 0 else {
-                        throw StartupError("cannot listen on UDP \(address): \(String(cString: strerror(-fd)))")
-                    }
-                    udpSockets.append(fd)
-                }
+        for socket in passed where socket.kind == .other {
+            logger.warning("ignoring passed socket \(socket.name) (fd \(socket.fd)): not UDP, a TCP listener or a Unix stream listener")
+        }
+        if !passed.isEmpty {
+            logger.info("socket activation: \(passed.map { "\($0.name) (fd \($0.fd))" }.joined(separator: ", "))")
+        }
+        if !passedUDP.isEmpty {
+            // Several workers share each passed socket (no SO_REUSEPORT siblings here).
+            for socket in passedUDP {
+                udpSockets.append(socket.fd)
+                for _ in 1..<workers { udpSockets.append(dup(socket.fd)) }
             }
-        } catch {
-            for fd in udpSockets { close(fd) }
-            throw error
+        } else {
+            do {
+                for address in config.listen {
+                    for _ in 0..<workers {
+                        let fd = address.withSockAddr { fo_bind_socket($0, $1, Int32(SOCK_DGRAM.rawValue), 1) }
+                        guard fd >= 0 else {
+                            throw StartupError("cannot listen on UDP \(address): \(String(cString: strerror(-fd)))")
+                        }
+                        udpSockets.append(fd)
+                    }
+                }
+            } catch {
+                for fd in udpSockets { close(fd) }
+                throw error
+            }
         }
         let loops = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         eventLoops = loops
@@ -89,13 +107,22 @@ public final class Daemon: @unchecked Sendable {
                           messageTimeout: .milliseconds(Int64(config.tcpMessageTimeout * 1000)),
                           maxConnections: config.tcpMaxConnections),
             logger: logger)
-        for address in config.listen {
-            do {
-                tcpChannels.append(try await tcp.bind(address))
-            } catch {
-                for fd in udpSockets { close(fd) }
-                throw StartupError("cannot listen on TCP \(address): \(error)")
+        do {
+            if !passedUDP.isEmpty || !passedTCP.isEmpty {
+                for socket in passedTCP { tcpChannels.append(try await tcp.adopt(listeningSocket: socket.fd)) }
+            } else {
+                for address in config.listen {
+                    do {
+                        tcpChannels.append(try await tcp.bind(address))
+                    } catch {
+                        throw StartupError("cannot listen on TCP \(address): \(error)")
+                    }
+                }
             }
+        } catch {
+            for fd in udpSockets { close(fd) }
+            for channel in tcpChannels { try? await channel.close() }
+            throw error
         }
         let udp = UDPServer(sockets: udpSockets, engine: engine, store: store, counters: counters, logger: logger)
         udp.start()
@@ -118,15 +145,17 @@ public final class Daemon: @unchecked Sendable {
                             idleTimeout: .milliseconds(Int64(config.controlIdleTimeout * 1000))),
             dispatcher: dispatcher, service: service, origin: config.origin, group: loops, logger: logger)
         do {
-            try await control.start()
+            try await control.start(adopting: passedControl?.fd)
         } catch {
             udp.stop()
             throw StartupError("cannot open the control socket \(config.controlSocket): \(error)")
         }
         controlServer = control
         await service.startScheduler()
-        let addresses = config.listen.map(\.description).joined(separator: ", ")
-        logger.info("listening on \(addresses) (UDP with \(workers) worker(s) per address, TCP)")
+        if passed.isEmpty {
+            let addresses = config.listen.map(\.description).joined(separator: ", ")
+            logger.info("listening on \(addresses) (UDP with \(workers) worker(s) per address, TCP)")
+        }
     }
 
     /// Re-reads the configuration file (zone file, TTL) and swaps in the new
@@ -158,6 +187,49 @@ public final class Daemon: @unchecked Sendable {
                                        staticRecords: zone.nodes.reduce(0) { $0 + $1.rrsets.reduce(0) { $0 + $1.rdatas.count } })
     }
 
+    /// One line for `systemctl status`: serial, groups, pending switches, queries/s.
+    func statusLine() async -> String {
+        let snapshot = store.load()
+        let pending = await service?.current.pendingSwitches.count ?? 0
+        let answered = counters.udpAnswered.load(ordering: .relaxed) + counters.tcpAnswered.load(ordering: .relaxed)
+        let now = Date()
+        let rate = lastRate.map { Double(answered - $0.answered) / max(0.001, now.timeIntervalSince($0.at)) } ?? 0
+        lastRate = (answered, now)
+        return "serial \(snapshot.serial), \(snapshot.groups.count) groups, \(pending) pending switches, \(Int(rate)) queries/s"
+    }
+
+    private var lastRate: (answered: Int, at: Date)? = nil
+
+    /// Pings the watchdog while every UDP worker makes progress, and refreshes
+    /// the status line.
+    private func startMonitor() -> Task<Void, Never> {
+        let interval = Systemd.watchdogInterval
+        let period = interval.map { max(0.05, $0 / 3) } ?? 5
+        return Task { [weak self] in
+            var last: [Int] = []
+            var sinceStatus = 0.0
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .milliseconds(Int64(period * 1000)))
+                guard let self, let udp = self.udpServer else { return }
+                let beats = udp.heartbeatValues()
+                let alive = last.isEmpty || zip(beats, last).allSatisfy { $0 != $1 }
+                if interval != nil {
+                    if alive {
+                        Systemd.watchdog()
+                    } else {
+                        self.logger.error("a UDP worker made no progress for \(Int(period * 1000)) ms: withholding the watchdog ping")
+                    }
+                }
+                last = beats
+                sinceStatus += period
+                if sinceStatus >= 5 {
+                    sinceStatus = 0
+                    Systemd.status(await self.statusLine())
+                }
+            }
+        }
+    }
+
     func counterValues() -> [String: UInt64] {
         [
             "dns.udp.answered": UInt64(counters.udpAnswered.load(ordering: .relaxed)),
@@ -185,16 +257,22 @@ public final class Daemon: @unchecked Sendable {
     public func run() async throws {
         try await start()
         logger.info("ready")
+        Systemd.ready(status: await statusLine())
+        let monitor = startMonitor()
         let signal = await Self.waitForTermination { [weak self] in
             guard let self else { return }
             Task {
+                Systemd.reloading()
                 do {
                     _ = try await self.reload()
                 } catch {
                     // Logged by reload; the old zone stays.
                 }
+                Systemd.ready(status: await self.statusLine())
             }
         }
+        monitor.cancel()
+        Systemd.stopping()
         logger.info("received \(signal), shutting down")
         await stop()
         logger.info("stopped")

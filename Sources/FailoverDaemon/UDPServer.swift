@@ -1,3 +1,4 @@
+import Atomics
 import CNetShim
 import Foundation
 import Logging
@@ -31,6 +32,12 @@ public final class UDPServer: @unchecked Sendable {
     private var threads: [Thread] = []
     private let finished: DispatchGroup = DispatchGroup()
     public let counters: ServingCounters
+    /// One counter per worker, bumped every loop turn (at least every
+    /// `pollMilliseconds`): the watchdog pings only while all of them move.
+    public let heartbeats: [ManagedAtomic<Int>]
+    /// Test hook: worker 0 stops making progress after this many ms
+    /// (FAILOVERD_TEST_STALL_UDP_AFTER_MS), to prove the watchdog notices.
+    private let stallAfter: Double?
 
     /// Takes ownership of bound UDP sockets.
     public init(sockets: [Int32], engine: QueryEngine, store: SnapshotStore, counters: ServingCounters, logger: Logger) {
@@ -39,14 +46,19 @@ public final class UDPServer: @unchecked Sendable {
         self.store = store
         self.counters = counters
         self.logger = logger
+        self.heartbeats = sockets.map { _ in ManagedAtomic<Int>(0) }
+        self.stallAfter = ProcessInfo.processInfo.environment["FAILOVERD_TEST_STALL_UDP_AFTER_MS"].flatMap(Double.init)
     }
+
+    /// Sum of heartbeats per worker, for the watchdog.
+    public func heartbeatValues() -> [Int] { heartbeats.map { $0.load(ordering: .relaxed) } }
 
     public func start() {
         for (index, fd) in sockets.enumerated() {
             _ = fo_set_receive_timeout(fd, Self.pollMilliseconds)
             finished.enter()
             let thread = Thread { [self] in
-                self.serve(fd: fd)
+                self.serve(fd: fd, index: index)
                 self.finished.leave()
             }
             thread.name = "udp-\(index)"
@@ -62,7 +74,8 @@ public final class UDPServer: @unchecked Sendable {
         for fd in sockets { close(fd) }
     }
 
-    private func serve(fd: Int32) {
+    private func serve(fd: Int32, index workerIndex: Int) {
+        let started = Date()
         let count = Self.batchSize
         let receiveBuffers = UnsafeMutableRawPointer.allocate(byteCount: count * Self.receiveBufferSize, alignment: 16)
         let sendBuffers = UnsafeMutableRawPointer.allocate(byteCount: count * Self.sendBufferSize, alignment: 16)
@@ -94,6 +107,12 @@ public final class UDPServer: @unchecked Sendable {
         }
         let scratch = QueryScratch()
         while !stopping.isSet {
+            heartbeats[workerIndex].wrappingIncrement(ordering: .relaxed)
+            if workerIndex == 0, let stallAfter, Date().timeIntervalSince(started) * 1000 > stallAfter {
+                logger.warning("test hook: UDP worker 0 stalls now")
+                while !stopping.isSet { usleep(100_000) }
+                break
+            }
             let received = fo_batch_receive(fd, receiveBatch, UInt32(count))
             if received <= 0 {
                 if received < 0, errno != EAGAIN, errno != EINTR {

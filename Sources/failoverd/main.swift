@@ -40,7 +40,9 @@ struct FailoverdCommand: AsyncParsableCommand {
             throw ExitCode(2)
         }
         let level = Logger.Level(rawValue: configuration.logLevel) ?? .info
+        let toJournal = JournalLogHandler.stderrIsJournal
         LoggingSystem.bootstrap { label in
+            if toJournal { return JournalLogHandler(label: label, level: level) }
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level
             return handler
