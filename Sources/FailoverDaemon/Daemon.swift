@@ -8,6 +8,7 @@ import NIOCore
 import NIOPosix
 import QueryEngine
 import ZoneData
+import ZoneTransfer
 
 #if canImport(Glibc)
 import Glibc
@@ -32,6 +33,9 @@ public final class Daemon: @unchecked Sendable {
     private var eventLoops: MultiThreadedEventLoopGroup? = nil
     public private(set) var service: FailoverService? = nil
     private var controlServer: ControlServer? = nil
+    private var notifier: NotifySender? = nil
+    /// Deltas for IXFR, fed by every committed change.
+    public let transferLog = TransferLog()
 
     /// Loads the zone; throws a message naming the file and line on error.
     public init(config: DaemonConfig, configPath: String? = nil, logger: Logger) throws {
@@ -64,6 +68,20 @@ public final class Daemon: @unchecked Sendable {
             throw StartupError("cannot load the state in \(config.stateDirectory): \(error.message)")
         }
         self.service = service
+        let notifier = NotifySender(targets: config.notify, keys: config.transfer.keys, origin: config.origin,
+                                    logger: logger)
+        self.notifier = notifier
+        let log = transferLog
+        let pendingTTL = config.transfer.pendingTTL
+        await service.setPublishObserver { old, new, touched, zoneChanged in
+            if zoneChanged {
+                log.reset()
+            } else if old.serial != new.serial {
+                let difference = ZoneRecords.difference(from: old, to: new, groups: touched, pendingTTL: pendingTTL)
+                log.append(from: old.serial, to: new.serial, removed: difference.removed, added: difference.added)
+            }
+            if zoneChanged || old.serial != new.serial { notifier.notify(serial: new.serial) }
+        }
         let engine = QueryEngine()
         let workers = config.udpWorkers > 0 ? config.udpWorkers : max(1, System.coreCount)
         let passed = Systemd.passedSockets()
@@ -106,7 +124,7 @@ public final class Daemon: @unchecked Sendable {
             limits: .init(idleTimeout: .milliseconds(Int64(config.tcpIdleTimeout * 1000)),
                           messageTimeout: .milliseconds(Int64(config.tcpMessageTimeout * 1000)),
                           maxConnections: config.tcpMaxConnections),
-            logger: logger)
+            transfers: TransferResponder(policy: config.transfer, log: transferLog), logger: logger)
         do {
             if !passedUDP.isEmpty || !passedTCP.isEmpty {
                 for socket in passedTCP { tcpChannels.append(try await tcp.adopt(listeningSocket: socket.fd)) }
@@ -153,6 +171,11 @@ public final class Daemon: @unchecked Sendable {
         }
         controlServer = control
         await service.startScheduler()
+        notifier.start()
+        if !config.notify.isEmpty {
+            notifier.notify(serial: store.load().serial)
+            logger.info("NOTIFY targets: \(config.notify.map { $0.address.description }.joined(separator: ", "))")
+        }
         if passed.isEmpty {
             let addresses = config.listen.map(\.description).joined(separator: ", ")
             logger.info("listening on \(addresses) (UDP with \(workers) worker(s) per address, TCP)")
@@ -243,6 +266,7 @@ public final class Daemon: @unchecked Sendable {
 
     /// Stops serving: closes listeners, lets workers finish.
     public func stop() async {
+        notifier?.stop()
         await service?.stopScheduler()
         await controlServer?.stop()
         controlServer = nil

@@ -2,6 +2,7 @@ import DNSWire
 import FailoverControl
 import Foundation
 import Yams
+import ZoneTransfer
 
 /// A configuration problem, described so an operator can fix it.
 public struct ConfigError: Error, CustomStringConvertible, Equatable {
@@ -39,6 +40,10 @@ public struct DaemonConfig: Sendable, Equatable {
     public var tcpMessageTimeout: Double
     /// Most simultaneous TCP connections.
     public var tcpMaxConnections: Int
+    /// Who may transfer the zone, with which TSIG keys.
+    public var transfer: TransferPolicy
+    /// Secondaries told of every new serial (NOTIFY, RFC 1996).
+    public var notify: [NotifyTarget]
     public var logLevel: String
     /// Where the file came from, for messages.
     public var source: String
@@ -74,6 +79,8 @@ public struct DaemonConfig: Sendable, Equatable {
         tcpMessageTimeout = 5
         tcpMaxConnections = 256
         logLevel = "info"
+        transfer = TransferPolicy()
+        notify = []
         source = "<defaults>"
     }
 
@@ -91,7 +98,8 @@ public struct DaemonConfig: Sendable, Equatable {
     }
 
     static let knownKeys: Set<String> = [
-        "listen", "zone", "ttl", "switch-delay", "state-dir", "control", "udp", "tcp", "log-level",
+        "listen", "zone", "ttl", "switch-delay", "state-dir", "control", "udp", "tcp", "log-level", "tsig-keys",
+        "transfer", "notify",
     ]
 
     public static func parse(yaml text: String, source: String, baseDirectory: String = ".") throws(ConfigError)
@@ -229,6 +237,7 @@ public struct DaemonConfig: Sendable, Equatable {
                 config.tcpMaxConnections = value
             }
         }
+        try parseTransfers(map, into: &config, source: source)
         if let level = map["log-level"] {
             let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
             guard let text = level as? String, levels.contains(text) else {
@@ -237,6 +246,71 @@ public struct DaemonConfig: Sendable, Equatable {
             config.logLevel = text
         }
         return config
+    }
+
+    static func parseTransfers(_ map: [String: Any], into config: inout DaemonConfig, source: String) throws(ConfigError) {
+        if let keys = map["tsig-keys"] {
+            guard let list = keys as? [[String: Any]] else {
+                throw ConfigError("\(source): 'tsig-keys' must be a list of {name, algorithm, secret}")
+            }
+            for entry in list {
+                guard let name = entry["name"] as? String, let secret = entry["secret"] as? String else {
+                    throw ConfigError("\(source): each tsig-keys entry needs a name and a base64 secret")
+                }
+                let algorithm = entry["algorithm"] as? String ?? "hmac-sha256"
+                guard let key = TSIGKey(name: name, algorithm: algorithm, base64Secret: secret) else {
+                    throw ConfigError("\(source): tsig key '\(name)': algorithm must be hmac-sha256 or hmac-sha512 and the secret base64")
+                }
+                guard !config.transfer.keys.contains(where: { $0.name == key.name }) else {
+                    throw ConfigError("\(source): tsig key '\(name)' is defined twice")
+                }
+                config.transfer.keys.append(key)
+            }
+        }
+        func keyName(_ value: Any?, _ context: String) throws(ConfigError) -> DomainName? {
+            guard let value else { return nil }
+            guard let text = value as? String, let name = try? DomainName(text),
+                config.transfer.keys.contains(where: { $0.name == name.lowercased })
+            else {
+                throw ConfigError("\(source): \(context): key '\(value)' is not in tsig-keys")
+            }
+            return name.lowercased
+        }
+        if let transfer = map["transfer"] {
+            guard let transfer = transfer as? [String: Any] else { throw ConfigError("\(source): 'transfer' must be a mapping") }
+            for key in transfer.keys where !["allow", "pending-ttl"].contains(key) {
+                throw ConfigError("\(source): unknown key 'transfer.\(key)' (known: allow, pending-ttl)")
+            }
+            if let allow = transfer["allow"] {
+                guard let list = allow as? [[String: Any]] else {
+                    throw ConfigError("\(source): 'transfer.allow' must be a list of {address, key}")
+                }
+                for entry in list {
+                    guard let text = entry["address"] as? String, let prefix = AddressPrefix(text) else {
+                        throw ConfigError("\(source): transfer.allow: '\(entry["address"] ?? "")' is not an address or prefix")
+                    }
+                    config.transfer.rules.append(.init(prefix: prefix, keyName: try keyName(entry["key"], "transfer.allow")))
+                }
+            }
+            if let ttl = transfer["pending-ttl"] {
+                guard let value = ttl as? Int, value >= 1, value <= 3600 else {
+                    throw ConfigError("\(source): 'transfer.pending-ttl' must be seconds, 1 to 3600")
+                }
+                config.transfer.pendingTTL = UInt32(value)
+            }
+        }
+        if let notify = map["notify"] {
+            guard let list = notify as? [[String: Any]] else {
+                throw ConfigError("\(source): 'notify' must be a list of {address: HOST:PORT, key}")
+            }
+            for entry in list {
+                guard let text = entry["address"] as? String else {
+                    throw ConfigError("\(source): each notify entry needs an address (HOST:PORT)")
+                }
+                let address = try ListenAddress(parsing: text)
+                config.notify.append(NotifyTarget(address: address, keyName: try keyName(entry["key"], "notify")))
+            }
+        }
     }
 
     private static func number(_ value: Any) -> Double? {

@@ -36,6 +36,10 @@ public actor FailoverService {
     private var pending: [(MutationBuilder, CheckedContinuation<Result<Commit, FailoverError>, Never>)] = []
     private var flushing = false
     private var listeners: [UUID: @Sendable ([ModelEvent], FailoverModel, Int64) -> Void] = [:]
+    /// Told of every published snapshot: old, new, the groups whose records
+    /// may differ, and whether the static zone changed (transfers, NOTIFY).
+    public typealias PublishObserver = @Sendable (ZoneSnapshot, ZoneSnapshot, Set<UInt32>, Bool) -> Void
+    private var publishObserver: PublishObserver? = nil
     public private(set) var committedMutations = 0
     public private(set) var failedCommits = 0
 
@@ -90,7 +94,14 @@ public actor FailoverService {
     public func replaceZone(_ zone: StaticZone, ttl: UInt32) {
         self.zone = zone
         self.ttl = ttl
-        snapshots.publish(SnapshotBuilder.build(model: model, zone: zone, ttl: ttl))
+        let old = snapshots.load()
+        let new = SnapshotBuilder.build(model: model, zone: zone, ttl: ttl)
+        snapshots.publish(new)
+        publishObserver?(old, new, [], true)
+    }
+
+    public func setPublishObserver(_ observer: @escaping PublishObserver) {
+        publishObserver = observer
     }
 
     /// True when an address collides with a static name.
@@ -149,10 +160,16 @@ public actor FailoverService {
             if !accepted.isEmpty {
                 do {
                     _ = try store.append(accepted)
+                    let previous = model
                     model = working
                     committedMutations += accepted.count
-                    snapshots.publish(SnapshotBuilder.build(model: model, zone: zone, ttl: ttl))
+                    let old = snapshots.load()
+                    let new = SnapshotBuilder.build(model: model, zone: zone, ttl: ttl)
+                    snapshots.publish(new)
                     syncScheduler(allEvents)
+                    if let publishObserver {
+                        publishObserver(old, new, Self.touchedGroups(allEvents, before: previous, after: model), false)
+                    }
                 } catch {
                     failedCommits += accepted.count
                     logger.error("cannot make \(accepted.count) change(s) durable: \(error.message)")
@@ -174,6 +191,29 @@ public actor FailoverService {
             }
         }
         flushing = false
+    }
+
+    /// Groups whose DNS records may have changed with these events.
+    static func touchedGroups(_ events: [ModelEvent], before: FailoverModel, after: FailoverModel) -> Set<UInt32> {
+        var touched = Set<UInt32>()
+        for event in events {
+            switch event {
+            case .switchScheduled(let group), .switchDone(let group), .switchCancelled(let group, _),
+                .groupChanged(let group):
+                touched.insert(group.address.value)
+            case .groupDeleted(let address):
+                touched.insert(address.value)
+            case .appChanged(let app):
+                for group in before.groups(referencing: app.id) + after.groups(referencing: app.id) {
+                    touched.insert(group.address.value)
+                }
+            case .appRemoved(let id):
+                for group in before.groups(referencing: id) { touched.insert(group.address.value) }
+            case .statusChanged:
+                break
+            }
+        }
+        return touched
     }
 
     /// Writes a new snapshot file and starts an empty journal.

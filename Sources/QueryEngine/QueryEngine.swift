@@ -40,14 +40,24 @@ public struct QueryEngine: Sendable {
         guard let header = DNSHeader(bytes: query), !header.isResponse else { return .dropped }
         var request = ParsedQuery(header: header)
 
+        if header.opcode == .notify, header.questionCount == 1, parseQuestion(query, &request, scratch: scratch) {
+            // We are the primary: nobody else's NOTIFY concerns us (RFC 1996).
+            return writeBare(request, rcode: .refused, query: query, into: response, transport: transport, scratch: scratch)
+        }
         if header.opcode != .query {
+            request.hasQuestion = false
             return writeBare(request, rcode: .notImp, query: query, into: response, transport: transport, scratch: scratch)
         }
         guard header.questionCount == 1 else {
             return writeBare(request, rcode: .formErr, query: query, into: response, transport: transport, scratch: scratch)
         }
         guard parseQuestion(query, &request, scratch: scratch) else { return .dropped }
-        guard header.answerCount == 0, header.authorityCount == 0, parseAdditional(query, &request) else {
+        // Only IXFR carries a record outside the additional section: the
+        // secondary's SOA in authority (RFC 1995 3).
+        let isIXFR = request.queryType == RecordType.ixfr.rawValue
+        guard header.answerCount == 0, header.authorityCount == 0 || (isIXFR && header.authorityCount == 1),
+            parseAdditional(query, &request)
+        else {
             return writeBare(request, rcode: .formErr, query: query, into: response, transport: transport, scratch: scratch)
         }
         if let version = request.ednsVersion, version != 0 {
@@ -60,8 +70,12 @@ public struct QueryEngine: Sendable {
         if queryType == .opt {
             return writeBare(request, rcode: .formErr, query: query, into: response, transport: transport, scratch: scratch)
         }
-        // Transfers, the mail meta-types and other meta-types are not served here.
-        if queryType.isMetaType && queryType != .any {
+        // IXFR over UDP: the current SOA tells the secondary to come over TCP
+        // or that it is up to date (RFC 1995 2).
+        if queryType == .ixfr, transport == .udp {
+            request.queryType = RecordType.soa.rawValue
+        } else if queryType.isMetaType && queryType != .any {
+            // Transfers go to the transfer responder over TCP; the mail meta-types are not served.
             let rcode: ResponseCode = (queryType == .axfr || queryType == .ixfr) && transport == .tcp ? .refused : .notImp
             return writeBare(request, rcode: rcode, query: query, into: response, transport: transport, scratch: scratch)
         }
@@ -140,6 +154,11 @@ public struct QueryEngine: Sendable {
     /// well formed) and TSIG only last. False means FORMERR.
     func parseAdditional(_ query: UnsafeRawBufferPointer, _ request: inout ParsedQuery) -> Bool {
         var reader = WireReader(query, offset: request.questionEnd)
+        for _ in 0..<Int(request.header.authorityCount) {
+            guard reader.skipName(), reader.skip(8), let length = reader.readUInt16(), reader.skip(Int(length)) else {
+                return false
+            }
+        }
         let count = Int(request.header.additionalCount)
         for index in 0..<count {
             let ownerStart = reader.offset

@@ -60,7 +60,7 @@ public struct AddressPrefix: Sendable, Equatable, CustomStringConvertible {
 
 /// Who may transfer the zone: address prefixes, each optionally requiring a
 /// TSIG key; and the keys known.
-public struct TransferPolicy: Sendable {
+public struct TransferPolicy: Sendable, Equatable {
     public struct Rule: Sendable, Equatable {
         public var prefix: AddressPrefix
         /// When set, a request must be signed with this key.
