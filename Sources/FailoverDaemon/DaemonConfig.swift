@@ -38,6 +38,8 @@ public struct DaemonConfig: Sendable, Equatable {
     /// Most simultaneous TCP connections.
     public var tcpMaxConnections: Int
     public var logLevel: String
+    /// Address of the Prometheus endpoint (`GET /metrics`); nil: metrics off.
+    public var metricsListen: ListenAddress?
     /// Where the file came from, for messages.
     public var source: String
 
@@ -71,6 +73,7 @@ public struct DaemonConfig: Sendable, Equatable {
         tcpMessageTimeout = 5
         tcpMaxConnections = 256
         logLevel = "info"
+        metricsListen = nil
         source = "<defaults>"
     }
 
@@ -88,7 +91,7 @@ public struct DaemonConfig: Sendable, Equatable {
     }
 
     static let knownKeys: Set<String> = [
-        "listen", "zone", "ttl", "switch-delay", "state-dir", "control", "udp", "tcp", "log-level",
+        "listen", "zone", "ttl", "switch-delay", "state-dir", "control", "udp", "tcp", "log-level", "metrics",
     ]
 
     public static func parse(yaml text: String, source: String, baseDirectory: String = ".") throws(ConfigError)
@@ -218,6 +221,20 @@ public struct DaemonConfig: Sendable, Equatable {
                     throw fail("tcp.max-connections", "1 to 100000")
                 }
                 config.tcpMaxConnections = value
+            }
+        }
+        if let metrics = map["metrics"] {
+            guard let metrics = metrics as? [String: Any] else { throw fail("metrics", "a mapping with listen") }
+            for key in metrics.keys where key != "listen" {
+                throw ConfigError("\(source): unknown key 'metrics.\(key)' (known: listen)")
+            }
+            if let listen = metrics["listen"] {
+                guard let text = listen as? String else { throw fail("metrics.listen", "one HOST:PORT string") }
+                do {
+                    config.metricsListen = try ListenAddress(parsing: text)
+                } catch {
+                    throw ConfigError("\(source): metrics.listen: \(error)")
+                }
             }
         }
         if let level = map["log-level"] {

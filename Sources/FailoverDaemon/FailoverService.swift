@@ -32,6 +32,7 @@ public actor FailoverService {
     private let snapshots: SnapshotStore
     private let logger: Logger
     private let clock: @Sendable () -> Int64
+    private let metrics: ServiceMetrics
     private var scheduler: SwitchScheduler? = nil
     private var pending: [(MutationBuilder, CheckedContinuation<Result<Commit, FailoverError>, Never>)] = []
     private var flushing = false
@@ -43,7 +44,8 @@ public actor FailoverService {
     /// first snapshot. Throws with the file and offset on corruption.
     public init(
         stateDirectory: String, zone: StaticZone, ttl: UInt32, defaultDelaySeconds: Double, snapshots: SnapshotStore,
-        logger: Logger, clock: @escaping @Sendable () -> Int64 = WallClock.preciseMilliseconds
+        logger: Logger, clock: @escaping @Sendable () -> Int64 = WallClock.preciseMilliseconds,
+        metrics: ServiceMetrics = .disabled
     ) throws(FailoverError) {
         let (store, model, warnings) = try StateStore.open(directory: stateDirectory)
         for warning in warnings { logger.warning("\(warning)") }
@@ -55,7 +57,8 @@ public actor FailoverService {
         self.snapshots = snapshots
         self.logger = logger
         self.clock = clock
-        snapshots.publish(SnapshotBuilder.build(model: model, zone: zone, ttl: ttl))
+        self.metrics = metrics
+        snapshots.publish(metrics.measureSnapshotBuild { SnapshotBuilder.build(model: model, zone: zone, ttl: ttl) })
         logger.info(
             "state loaded from \(stateDirectory): \(model.apps.count) apps, \(model.groups.count) groups, \(model.pendingSwitches.count) pending switches, \(store.journalRecords) journal records")
     }
@@ -90,7 +93,7 @@ public actor FailoverService {
     public func replaceZone(_ zone: StaticZone, ttl: UInt32) {
         self.zone = zone
         self.ttl = ttl
-        snapshots.publish(SnapshotBuilder.build(model: model, zone: zone, ttl: ttl))
+        snapshots.publish(metrics.measureSnapshotBuild { SnapshotBuilder.build(model: model, zone: zone, ttl: ttl) })
     }
 
     /// True when an address collides with a static name.
@@ -148,10 +151,12 @@ public actor FailoverService {
             }
             if !accepted.isEmpty {
                 do {
+                    let syncStarted = ContinuousClock.now
                     _ = try store.append(accepted)
+                    metrics.journalSynced(ContinuousClock.now - syncStarted)
                     model = working
                     committedMutations += accepted.count
-                    snapshots.publish(SnapshotBuilder.build(model: model, zone: zone, ttl: ttl))
+                    snapshots.publish(metrics.measureSnapshotBuild { SnapshotBuilder.build(model: model, zone: zone, ttl: ttl) })
                     syncScheduler(allEvents)
                 } catch {
                     failedCommits += accepted.count
