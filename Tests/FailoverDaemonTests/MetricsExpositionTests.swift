@@ -1,6 +1,6 @@
 import DNSWire
 import FailoverCore
-import QueryEngine
+@testable import QueryEngine
 import Testing
 
 @testable import FailoverDaemon

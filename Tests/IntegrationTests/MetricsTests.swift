@@ -72,7 +72,7 @@ extension Integration {
             #expect(result.status == 200)
             #expect(result.headers["content-type"] == "text/plain; version=0.0.4; charset=utf-8")
             let samples = result.samples
-            let comment = Comment(rawValue: result.body + daemon.log())
+            let context = result.body + daemon.log()
             let expected: [String: Double] = [
                 #"failoverd_dns_queries_total{transport="udp",qtype="A",rcode="NOERROR"}"#: 7,
                 #"failoverd_dns_queries_total{transport="udp",qtype="A",rcode="NXDOMAIN"}"#: 3,
@@ -98,7 +98,7 @@ extension Integration {
                 "failoverd_snapshot_build_seconds_count": 10,
             ]
             for (key, value) in expected.sorted(by: { $0.key < $1.key }) {
-                #expect(samples[key] == value, "\(key)", comment)
+                #expect(samples[key] == value, Comment(rawValue: "\(key)\n" + context))
             }
             // The start-up probe and dig asked for the SOA over UDP too; how often depends on timing.
             #expect((samples[#"failoverd_dns_queries_total{transport="udp",qtype="SOA",rcode="NOERROR"}"#] ?? 0) >= 2)
