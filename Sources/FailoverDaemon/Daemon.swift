@@ -171,7 +171,8 @@ public final class Daemon: @unchecked Sendable {
                 throw StartupError("cannot listen for metrics on \(address): \(error)")
             }
             if !address.isLoopback {
-                logger.warning("metrics.listen \(address) is not a loopback address: anyone who can reach it can read the metrics")
+                logger.warning(
+                    "metrics.listen \(address) is not a loopback address: anyone who can reach it can read the metrics")
             }
             logger.info("metrics at http://\(address)/metrics")
         }

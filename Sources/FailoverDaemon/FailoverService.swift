@@ -156,7 +156,8 @@ public actor FailoverService {
                     metrics.journalSynced(ContinuousClock.now - syncStarted)
                     model = working
                     committedMutations += accepted.count
-                    snapshots.publish(metrics.measureSnapshotBuild { SnapshotBuilder.build(model: model, zone: zone, ttl: ttl) })
+                    snapshots.publish(
+                        metrics.measureSnapshotBuild { SnapshotBuilder.build(model: model, zone: zone, ttl: ttl) })
                     syncScheduler(allEvents)
                 } catch {
                     failedCommits += accepted.count

@@ -63,8 +63,8 @@ public final class MetricsExporter: Sendable {
         self.counters = counters
         self.state = state
         func gauge(_ name: String, _ help: String) -> Gauge {
-            registry.makeGauge(
-                descriptor: MetricNameDescriptor(namespace: "failoverd", metricName: name, unitName: "", helpText: help))
+            let descriptor = MetricNameDescriptor(namespace: "failoverd", metricName: name, unitName: "", helpText: help)
+            return registry.makeGauge(descriptor: descriptor)
         }
         apps = gauge("apps", "Applications registered.")
         groups = gauge("groups", "Failover groups.")
@@ -113,7 +113,7 @@ public final class MetricsExporter: Sendable {
             }
         }
         text += """
-            # HELP failoverd_dns_dropped_total Packets dropped unanswered: too short, a response, an unreadable question.
+            # HELP failoverd_dns_dropped_total Packets not answered: too short, a response, an unreadable question.
             # TYPE failoverd_dns_dropped_total counter
             failoverd_dns_dropped_total{transport="udp"} \(counters.udpDropped.load(ordering: .relaxed))
             failoverd_dns_dropped_total{transport="tcp"} \(counters.tcpDropped.load(ordering: .relaxed))

@@ -52,7 +52,9 @@ import Testing
         let counters = ServingCounters()
         for _ in 0..<7 { counters.queries.record(answered(.a, .noError), transport: .udp, stripe: 0) }
         for _ in 0..<3 { counters.queries.record(answered(.a, .nxDomain), transport: .udp, stripe: 1) }
-        for _ in 0..<2 { counters.queries.record(answered(.soa, .noError), transport: .tcp, stripe: QueryCounters.tcpStripe) }
+        for _ in 0..<2 {
+            counters.queries.record(answered(.soa, .noError), transport: .tcp, stripe: QueryCounters.tcpStripe)
+        }
         counters.queries.record(answered(.txt, .noError, truncated: true), transport: .udp, stripe: 0)
         counters.queries.record(answered(.mx, ResponseCode(rawValue: 16)), transport: .udp, stripe: 0)
         counters.recordUDP(answered: 13, dropped: 5)
@@ -70,7 +72,8 @@ import Testing
             "failoverd_dns_truncated_total 1",
             "failoverd_tcp_connections_refused_total 0",
         ])
-        for family in ["dns_queries_total", "dns_dropped_total", "dns_truncated_total", "tcp_connections_refused_total"] {
+        let families = ["dns_queries_total", "dns_dropped_total", "dns_truncated_total", "tcp_connections_refused_total"]
+        for family in families {
             #expect(text.contains("# TYPE failoverd_\(family) counter\n"), "\(family)")
             #expect(text.contains("# HELP failoverd_\(family) "), "\(family)")
         }

@@ -49,10 +49,11 @@ extension Integration {
 
             // Control: 9 commits, 3 switches scheduled, 1 done by the scheduler, 1 cancelled, 1 left pending.
             let client = try daemon.control()
-            _ = try client.call(op: .appPut, args: ["app": "web", "name": "Shop", "web_head": ["hostname": "lb1.example.net"]])
-            _ = try client.call(op: .appPut, args: ["app": "dr", "name": "Shop DR", "web_head": ["addresses": ["192.0.2.10"]]])
-            let first = try #require(try client.call(op: .groupCreate, args: ["primary": "web", "backup": "dr"])["address"])
-            let second = try #require(try client.call(op: .groupCreate, args: ["primary": "web", "backup": "dr"])["address"])
+            _ = try client.call(op: .appPut, args: ["app": "web", "name": "Shop", "web_head": ["hostname": "lb.example.net"]])
+            _ = try client.call(op: .appPut, args: ["app": "dr", "name": "DR", "web_head": ["addresses": ["192.0.2.10"]]])
+            let pair: [String: JSONValue] = ["primary": "web", "backup": "dr"]
+            let first = try #require(try client.call(op: .groupCreate, args: pair)["address"])
+            let second = try #require(try client.call(op: .groupCreate, args: pair)["address"])
             _ = try client.call(op: .groupSwitch, args: ["address": first, "to": "backup", "delay_seconds": 600])
             _ = try client.call(op: .groupSwitch, args: ["address": second, "to": "backup", "delay_seconds": 1])
             let done = #"failoverd_switches_total{event="done"}"#
@@ -154,9 +155,13 @@ struct ScrapeResult {
 /// `METHOD path` over a fresh connection, read until the server closes it.
 func scrape(_ endpoint: Endpoint, path: String = "/metrics", method: String = "GET") throws -> ScrapeResult {
     let text = try httpExchange(endpoint, request: "\(method) \(path) HTTP/1.1\r\nHost: \(endpoint)\r\n\r\n")
-    guard let split = text.range(of: "\r\n\r\n") else { throw ClientError("no HTTP header in \(text.debugDescription)") }
+    guard let split = text.range(of: "\r\n\r\n") else {
+        throw ClientError("no HTTP header in \(text.debugDescription)")
+    }
     let lines = text[..<split.lowerBound].split(separator: "\r\n")
-    guard let statusLine = lines.first, let status = Int(statusLine.split(separator: " ").dropFirst().first ?? "") else {
+    guard let statusLine = lines.first, let code = statusLine.split(separator: " ").dropFirst().first,
+        let status = Int(code)
+    else {
         throw ClientError("bad status line in \(text.debugDescription)")
     }
     var headers: [String: String] = [:]
