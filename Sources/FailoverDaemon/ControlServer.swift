@@ -97,15 +97,24 @@ public final class ControlServer: Sendable {
             channel = try await bootstrap.withBoundSocket(passedSocket).get()
         } else {
             try Self.prepareSocketPath(settings.path)
-            channel = try await bootstrap.bind(unixDomainSocketPath: settings.path, cleanupExistingSocketFile: true)
-                .get()
-            chmod(settings.path, 0o660)
+            // Bind aside, set mode and group, then rename into place: no
+            // client can connect while the file still has the umask's mode.
+            let staging = settings.path + ".binding"
+            channel = try await bootstrap.bind(unixDomainSocketPath: staging, cleanupExistingSocketFile: true).get()
+            chmod(staging, 0o660)
             if let name = settings.socketGroup {
                 guard let entry = getgrnam(name) else {
                     try? await channel.close()
+                    unlink(staging)
                     throw StartupError("control.group '\(name)' does not exist (create it or remove the setting)")
                 }
-                chown(settings.path, uid_t.max, entry.pointee.gr_gid)
+                chown(staging, uid_t.max, entry.pointee.gr_gid)
+            }
+            guard rename(staging, settings.path) == 0 else {
+                let reason = String(cString: strerror(errno))
+                try? await channel.close()
+                unlink(staging)
+                throw StartupError("cannot move the control socket into place at \(settings.path): \(reason)")
             }
         }
         _ = await service.addListener { [hub, origin] events, model, at in
@@ -204,8 +213,8 @@ public final class ControlServer: Sendable {
         async throws
     {
         let channel = connection.channel
-        let (key, stream) = hub.subscribe { [logger] in
-            logger.warning("control watcher fell more than \(ControlServer.defaultWatcherQueue) events behind; disconnecting it")
+        let (key, stream) = hub.subscribe { [logger, hub] in
+            logger.warning("control watcher fell more than \(hub.queueLimit) events behind; disconnecting it")
             channel.close(promise: nil)
         }
         defer { hub.unsubscribe(key) }

@@ -152,7 +152,8 @@ public final class Daemon: @unchecked Sendable {
             settings: .init(path: config.controlSocket, allowUsers: config.controlAllowUsers,
                             allowGroups: config.controlAllowGroups, socketGroup: config.controlGroup,
                             maxConnections: config.controlMaxConnections,
-                            idleTimeout: .milliseconds(Int64(config.controlIdleTimeout * 1000))),
+                            idleTimeout: .milliseconds(Int64(config.controlIdleTimeout * 1000)),
+                            watcherQueueLimit: config.controlWatcherQueue),
             dispatcher: dispatcher, service: service, origin: config.origin, group: loops, logger: logger,
             metrics: metrics)
         do {

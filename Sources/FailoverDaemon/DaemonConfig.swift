@@ -29,6 +29,8 @@ public struct DaemonConfig: Sendable, Equatable {
     public var controlMaxConnections: Int
     /// Seconds a control connection may stay silent (watchers excepted).
     public var controlIdleTimeout: Double
+    /// Events queued for one watcher before it is disconnected.
+    public var controlWatcherQueue: Int
     /// UDP worker threads per listen address (0: one per CPU).
     public var udpWorkers: Int
     /// Seconds a TCP connection may stay idle between queries.
@@ -68,6 +70,7 @@ public struct DaemonConfig: Sendable, Equatable {
         controlGroup = nil
         controlMaxConnections = 64
         controlIdleTimeout = 300
+        controlWatcherQueue = 4096
         udpWorkers = 0
         tcpIdleTimeout = 10
         tcpMessageTimeout = 5
@@ -158,7 +161,7 @@ public struct DaemonConfig: Sendable, Equatable {
         }
         if let control = map["control"] {
             guard let control = control as? [String: Any] else { throw fail("control", "a mapping") }
-            let known = ["socket", "allow-users", "allow-groups", "group", "max-connections", "idle-timeout"]
+            let known = ["socket", "allow-users", "allow-groups", "group", "max-connections", "idle-timeout", "watcher-queue"]
             for key in control.keys where !known.contains(key) {
                 throw ConfigError("\(source): unknown key 'control.\(key)' (known: \(known.joined(separator: ", ")))")
             }
@@ -171,6 +174,12 @@ public struct DaemonConfig: Sendable, Equatable {
                     throw fail("control.max-connections", "1 to 10000")
                 }
                 config.controlMaxConnections = value
+            }
+            if let queue = control["watcher-queue"] {
+                guard let value = queue as? Int, value >= 16, value <= 1_000_000 else {
+                    throw fail("control.watcher-queue", "16 to 1000000 events")
+                }
+                config.controlWatcherQueue = value
             }
             if let idle = control["idle-timeout"] {
                 guard let value = number(idle), value > 0, value <= 86400 else {
