@@ -58,12 +58,14 @@ public final class ControlServer: Sendable {
     let connections = ManagedAtomic<Int>(0)
     let requests = ManagedAtomic<Int>(0)
     let failures = ManagedAtomic<Int>(0)
+    let metrics: ServiceMetrics
     private let listenerChannel = NIOLockedValueBox<Channel?>(nil)
     private nonisolated(unsafe) var ownsPath = true
 
     public init(settings: Settings, dispatcher: ControlDispatcher, service: FailoverService, origin: DomainName,
-                group: EventLoopGroup, logger: Logger) {
+                group: EventLoopGroup, logger: Logger, metrics: ServiceMetrics = .disabled) {
         self.settings = settings
+        self.metrics = metrics
         self.dispatcher = dispatcher
         self.service = service
         self.origin = origin
@@ -171,6 +173,7 @@ public final class ControlServer: Sendable {
                 let line: [UInt8]
                 switch frame {
                 case .tooLarge:
+                    metrics.controlRequest(op: "invalid", result: ControlError.Code.tooLarge.rawValue)
                     try await write(ControlRequest.Rejection.lineTooLarge.response.line, to: outbound)
                     continue
                 case .line(let bytes):
@@ -183,18 +186,22 @@ public final class ControlServer: Sendable {
                     (id, command) = try ControlRequest.decodeCommand(line: line)
                 } catch {
                     failures.wrappingIncrement(ordering: .relaxed)
+                    metrics.controlRequest(op: "invalid", result: error.error.code.rawValue)
                     try await write(error.response.line, to: outbound)
                     continue
                 }
                 if case .watch = command {
+                    metrics.controlRequest(op: command.operation.name, result: "ok")
                     try await watch(id: id, connection: connection, outbound: outbound)
                     return
                 }
                 let response: ControlResponse
                 do throws(ControlError) {
                     response = .success(id: id, result: try await dispatcher.handle(command))
+                    metrics.controlRequest(op: command.operation.name, result: "ok")
                 } catch {
                     failures.wrappingIncrement(ordering: .relaxed)
+                    metrics.controlRequest(op: command.operation.name, result: error.code.rawValue)
                     response = .failure(id: id, error: error)
                 }
                 try await write(response.line, to: outbound)

@@ -36,6 +36,8 @@ public final class Daemon: @unchecked Sendable {
     private var notifier: NotifySender? = nil
     /// Deltas for IXFR, fed by every committed change.
     public let transferLog = TransferLog()
+    private var tcpServer: TCPServer? = nil
+    private var metricsChannel: Channel? = nil
 
     /// Loads the zone; throws a message naming the file and line on error.
     public init(config: DaemonConfig, configPath: String? = nil, logger: Logger) throws {
@@ -59,15 +61,22 @@ public final class Daemon: @unchecked Sendable {
     /// Loads the durable state, binds every socket, starts serving and the
     /// control channel, and returns once ready.
     public func start() async throws {
+        let exporter = config.metricsListen.map { _ in MetricsExporter(counters: counters) { [weak self] in
+            await self?.metricsState() ?? MetricsExporter.State()
+        } }
+        let metrics = exporter?.serviceMetrics ?? .disabled
         let service: FailoverService
         do {
             service = try FailoverService(
                 stateDirectory: config.stateDirectory, zone: store.load().zone, ttl: config.ttl,
-                defaultDelaySeconds: config.switchDelay, snapshots: store, logger: logger)
+                defaultDelaySeconds: config.switchDelay, snapshots: store, logger: logger, metrics: metrics)
         } catch {
             throw StartupError("cannot load the state in \(config.stateDirectory): \(error.message)")
         }
         self.service = service
+        if exporter != nil {
+            _ = await service.addListener { events, _, _ in metrics.record(events) }
+        }
         let notifier = NotifySender(targets: config.notify, keys: config.transfer.keys, origin: config.origin,
                                     logger: logger)
         self.notifier = notifier
@@ -125,6 +134,7 @@ public final class Daemon: @unchecked Sendable {
                           messageTimeout: .milliseconds(Int64(config.tcpMessageTimeout * 1000)),
                           maxConnections: config.tcpMaxConnections),
             transfers: TransferResponder(policy: config.transfer, log: transferLog), logger: logger)
+        tcpServer = tcp
         do {
             if !passedUDP.isEmpty || !passedTCP.isEmpty {
                 for socket in passedTCP { tcpChannels.append(try await tcp.adopt(listeningSocket: socket.fd)) }
@@ -162,7 +172,8 @@ public final class Daemon: @unchecked Sendable {
                             maxConnections: config.controlMaxConnections,
                             idleTimeout: .milliseconds(Int64(config.controlIdleTimeout * 1000)),
                             watcherQueueLimit: config.controlWatcherQueue),
-            dispatcher: dispatcher, service: service, origin: config.origin, group: loops, logger: logger)
+            dispatcher: dispatcher, service: service, origin: config.origin, group: loops, logger: logger,
+            metrics: metrics)
         do {
             try await control.start(adopting: passedControl?.fd)
         } catch {
@@ -170,6 +181,20 @@ public final class Daemon: @unchecked Sendable {
             throw StartupError("cannot open the control socket \(config.controlSocket): \(error)")
         }
         controlServer = control
+        if let exporter, let address = config.metricsListen {
+            do {
+                metricsChannel = try await MetricsServer(group: loops, exporter: exporter).bind(address)
+            } catch {
+                await control.stop()
+                udp.stop()
+                throw StartupError("cannot listen for metrics on \(address): \(error)")
+            }
+            if !address.isLoopback {
+                logger.warning(
+                    "metrics.listen \(address) is not a loopback address: anyone who can reach it can read the metrics")
+            }
+            logger.info("metrics at http://\(address)/metrics")
+        }
         await service.startScheduler()
         notifier.start()
         if !config.notify.isEmpty {
@@ -254,6 +279,15 @@ public final class Daemon: @unchecked Sendable {
         }
     }
 
+    /// The gauges of a scrape.
+    func metricsState() async -> MetricsExporter.State {
+        let snapshot = store.load()
+        guard let model = await service?.current else { return MetricsExporter.State(serial: snapshot.serial) }
+        return MetricsExporter.State(
+            apps: model.apps.count, groups: model.groups.count, pendingSwitches: model.pendingSwitches.count,
+            serial: snapshot.serial, tcpConnections: tcpServer?.connectionCount ?? 0)
+    }
+
     func counterValues() -> [String: UInt64] {
         [
             "dns.udp.answered": UInt64(counters.udpAnswered.load(ordering: .relaxed)),
@@ -270,6 +304,8 @@ public final class Daemon: @unchecked Sendable {
         await service?.stopScheduler()
         await controlServer?.stop()
         controlServer = nil
+        try? await metricsChannel?.close()
+        metricsChannel = nil
         for channel in tcpChannels { try? await channel.close() }
         tcpChannels = []
         udpServer?.stop()

@@ -45,6 +45,8 @@ public struct DaemonConfig: Sendable, Equatable {
     /// Secondaries told of every new serial (NOTIFY, RFC 1996).
     public var notify: [NotifyTarget]
     public var logLevel: String
+    /// Address of the Prometheus endpoint (`GET /metrics`); nil: metrics off.
+    public var metricsListen: ListenAddress?
     /// Where the file came from, for messages.
     public var source: String
 
@@ -81,6 +83,7 @@ public struct DaemonConfig: Sendable, Equatable {
         logLevel = "info"
         transfer = TransferPolicy()
         notify = []
+        metricsListen = nil
         source = "<defaults>"
     }
 
@@ -99,7 +102,7 @@ public struct DaemonConfig: Sendable, Equatable {
 
     static let knownKeys: Set<String> = [
         "listen", "zone", "ttl", "switch-delay", "state-dir", "control", "udp", "tcp", "log-level", "tsig-keys",
-        "transfer", "notify",
+        "transfer", "notify", "metrics",
     ]
 
     public static func parse(yaml text: String, source: String, baseDirectory: String = ".") throws(ConfigError)
@@ -238,6 +241,20 @@ public struct DaemonConfig: Sendable, Equatable {
             }
         }
         try parseTransfers(map, into: &config, source: source)
+        if let metrics = map["metrics"] {
+            guard let metrics = metrics as? [String: Any] else { throw fail("metrics", "a mapping with listen") }
+            for key in metrics.keys where key != "listen" {
+                throw ConfigError("\(source): unknown key 'metrics.\(key)' (known: listen)")
+            }
+            if let listen = metrics["listen"] {
+                guard let text = listen as? String else { throw fail("metrics.listen", "one HOST:PORT string") }
+                do {
+                    config.metricsListen = try ListenAddress(parsing: text)
+                } catch {
+                    throw ConfigError("\(source): metrics.listen: \(error)")
+                }
+            }
+        }
         if let level = map["log-level"] {
             let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
             guard let text = level as? String, levels.contains(text) else {

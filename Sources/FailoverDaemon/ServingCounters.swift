@@ -9,6 +9,8 @@ public final class ServingCounters: Sendable {
     public let tcpConnectionsRefused = ManagedAtomic<Int>(0)
     /// Bumped by every UDP worker loop turn, so a watchdog can tell a stuck worker.
     public let udpLoopTurns = ManagedAtomic<Int>(0)
+    /// Answered queries by transport, type and rcode, and truncated answers.
+    public let queries = QueryCounters()
 
     public init() {}
 

@@ -135,6 +135,7 @@ public final class UDPServer: @unchecked Sendable {
                     dropped += 1
                     continue
                 }
+                counters.queries.record(outcome, transport: .udp, stripe: workerIndex)
                 outgoing[replies].length = UInt32(outcome.length)
                 outgoing[replies].peer = incoming[index].peer
                 outgoing[replies].peer_length = incoming[index].peer_length
