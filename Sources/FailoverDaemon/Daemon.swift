@@ -34,6 +34,7 @@ public final class Daemon: @unchecked Sendable {
     public private(set) var service: FailoverService? = nil
     private var controlServer: ControlServer? = nil
     private var notifier: NotifySender? = nil
+    private var cookieStore: CookieStore? = nil
     /// Deltas for IXFR, fed by every committed change.
     public let transferLog = TransferLog()
     private var tcpServer: TCPServer? = nil
@@ -152,7 +153,11 @@ public final class Daemon: @unchecked Sendable {
             for channel in tcpChannels { try? await channel.close() }
             throw error
         }
-        let udp = UDPServer(sockets: udpSockets, engine: engine, store: store, counters: counters, logger: logger)
+        let limiter = config.rateLimit.responsesPerSecond > 0 ? ResponseRateLimiter(settings: config.rateLimit) : nil
+        let cookies = config.cookiesEnabled ? CookieStore(secret: config.cookieSecret) : nil
+        cookieStore = cookies
+        let udp = UDPServer(sockets: udpSockets, engine: engine, store: store, counters: counters, limiter: limiter,
+                            cookies: cookies, logger: logger)
         udp.start()
         udpServer = udp
         let dispatcher = ControlDispatcher(
@@ -257,6 +262,7 @@ public final class Daemon: @unchecked Sendable {
         return Task { [weak self] in
             var last: [Int] = []
             var sinceStatus = 0.0
+            var sinceRotation = 0.0
             while !Task.isCancelled {
                 try? await Task.sleep(for: .milliseconds(Int64(period * 1000)))
                 guard let self, let udp = self.udpServer else { return }
@@ -270,6 +276,11 @@ public final class Daemon: @unchecked Sendable {
                     }
                 }
                 last = beats
+                sinceRotation += period
+                if self.config.cookieSecret == nil, sinceRotation >= self.config.cookieRotation {
+                    sinceRotation = 0
+                    self.cookieStore?.rotate()
+                }
                 sinceStatus += period
                 if sinceStatus >= 5 {
                     sinceStatus = 0

@@ -44,6 +44,13 @@ public struct DaemonConfig: Sendable, Equatable {
     public var transfer: TransferPolicy
     /// Secondaries told of every new serial (NOTIFY, RFC 1996).
     public var notify: [NotifyTarget]
+    /// Response rate limiting of UDP answers.
+    public var rateLimit: ResponseRateLimiter.Settings
+    /// DNS cookies: on by default; a fixed secret (32 hex digits) for servers
+    /// sharing an address, else a random one rotated every `cookieRotation` s.
+    public var cookiesEnabled: Bool
+    public var cookieSecret: [UInt8]?
+    public var cookieRotation: Double
     public var logLevel: String
     /// Address of the Prometheus endpoint (`GET /metrics`); nil: metrics off.
     public var metricsListen: ListenAddress?
@@ -83,6 +90,10 @@ public struct DaemonConfig: Sendable, Equatable {
         logLevel = "info"
         transfer = TransferPolicy()
         notify = []
+        rateLimit = ResponseRateLimiter.Settings()
+        cookiesEnabled = true
+        cookieSecret = nil
+        cookieRotation = 86400
         metricsListen = nil
         source = "<defaults>"
     }
@@ -102,7 +113,7 @@ public struct DaemonConfig: Sendable, Equatable {
 
     static let knownKeys: Set<String> = [
         "listen", "zone", "ttl", "switch-delay", "state-dir", "control", "udp", "tcp", "log-level", "tsig-keys",
-        "transfer", "notify", "metrics",
+        "transfer", "notify", "metrics", "rrl", "cookies",
     ]
 
     public static func parse(yaml text: String, source: String, baseDirectory: String = ".") throws(ConfigError)
@@ -241,6 +252,7 @@ public struct DaemonConfig: Sendable, Equatable {
             }
         }
         try parseTransfers(map, into: &config, source: source)
+        try parseAbuseControls(map, into: &config, source: source)
         if let metrics = map["metrics"] {
             guard let metrics = metrics as? [String: Any] else { throw fail("metrics", "a mapping with listen") }
             for key in metrics.keys where key != "listen" {
@@ -326,6 +338,66 @@ public struct DaemonConfig: Sendable, Equatable {
                 }
                 let address = try ListenAddress(parsing: text)
                 config.notify.append(NotifyTarget(address: address, keyName: try keyName(entry["key"], "notify")))
+            }
+        }
+    }
+
+    static func parseAbuseControls(_ map: [String: Any], into config: inout DaemonConfig, source: String)
+        throws(ConfigError)
+    {
+        if let rrl = map["rrl"] {
+            guard let rrl = rrl as? [String: Any] else { throw ConfigError("\(source): 'rrl' must be a mapping") }
+            let known = ["responses-per-second", "slip", "ipv4-prefix", "ipv6-prefix", "exempt"]
+            for key in rrl.keys where !known.contains(key) {
+                throw ConfigError("\(source): unknown key 'rrl.\(key)' (known: \(known.joined(separator: ", ")))")
+            }
+            func integer(_ key: String, _ range: ClosedRange<Int>) throws(ConfigError) -> Int? {
+                guard let value = rrl[key] else { return nil }
+                guard let number = value as? Int, range.contains(number) else {
+                    throw ConfigError("\(source): 'rrl.\(key)' must be \(range.lowerBound) to \(range.upperBound)")
+                }
+                return number
+            }
+            if let value = try integer("responses-per-second", 0...1_000_000) { config.rateLimit.responsesPerSecond = value }
+            if let value = try integer("slip", 0...100) { config.rateLimit.slip = value }
+            if let value = try integer("ipv4-prefix", 8...32) { config.rateLimit.ipv4PrefixLength = value }
+            if let value = try integer("ipv6-prefix", 16...128) { config.rateLimit.ipv6PrefixLength = value }
+            if let exempt = rrl["exempt"] {
+                guard let list = exempt as? [Any] else { throw ConfigError("\(source): 'rrl.exempt' must be a list of prefixes") }
+                config.rateLimit.exempt = []
+                for item in list {
+                    guard let text = item as? String, let prefix = AddressPrefix(text) else {
+                        throw ConfigError("\(source): rrl.exempt: '\(item)' is not an address or prefix")
+                    }
+                    config.rateLimit.exempt.append(prefix)
+                }
+            }
+        }
+        if let cookies = map["cookies"] {
+            guard let cookies = cookies as? [String: Any] else { throw ConfigError("\(source): 'cookies' must be a mapping") }
+            for key in cookies.keys where !["enabled", "secret", "rotation"].contains(key) {
+                throw ConfigError("\(source): unknown key 'cookies.\(key)' (known: enabled, secret, rotation)")
+            }
+            if let enabled = cookies["enabled"] {
+                guard let flag = enabled as? Bool else { throw ConfigError("\(source): 'cookies.enabled' must be true or false") }
+                config.cookiesEnabled = flag
+            }
+            if let secret = cookies["secret"] {
+                guard let text = secret as? String, text.count == 32,
+                    let bytes = Optional(stride(from: 0, to: 32, by: 2).compactMap({ offset -> UInt8? in
+                        let start = text.index(text.startIndex, offsetBy: offset)
+                        return UInt8(text[start..<text.index(start, offsetBy: 2)], radix: 16)
+                    })), bytes.count == 16
+                else {
+                    throw ConfigError("\(source): 'cookies.secret' must be 32 hex digits (16 bytes)")
+                }
+                config.cookieSecret = bytes
+            }
+            if let rotation = cookies["rotation"] {
+                guard let value = number(rotation), value >= 60 else {
+                    throw ConfigError("\(source): 'cookies.rotation' must be seconds, at least 60")
+                }
+                config.cookieRotation = value
             }
         }
     }

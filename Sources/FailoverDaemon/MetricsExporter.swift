@@ -123,6 +123,10 @@ public final class MetricsExporter: Sendable {
             # HELP failoverd_tcp_connections_refused_total DNS TCP connections closed at once: over tcp.max-connections.
             # TYPE failoverd_tcp_connections_refused_total counter
             failoverd_tcp_connections_refused_total \(counters.tcpConnectionsRefused.load(ordering: .relaxed))
+            # HELP failoverd_rrl_limited_total UDP answers held back by response rate limiting, by action.
+            # TYPE failoverd_rrl_limited_total counter
+            failoverd_rrl_limited_total{action="dropped"} \(counters.rateLimitedDropped.load(ordering: .relaxed))
+            failoverd_rrl_limited_total{action="slipped"} \(counters.rateLimitedSlipped.load(ordering: .relaxed))
 
             """
         return text

@@ -28,6 +28,13 @@ public struct ClientAddress: Sendable, Equatable {
         isIPv6 = false
     }
 
+    /// An IPv6 address from its two big-endian halves.
+    public init(high: UInt64, low: UInt64) {
+        self.high = high
+        self.low = low
+        isIPv6 = true
+    }
+
     public init(ipv6 bytes: [UInt8]) {
         var h: UInt64 = 0
         var l: UInt64 = 0
