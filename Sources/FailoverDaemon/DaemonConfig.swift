@@ -22,6 +22,8 @@ public struct DaemonConfig: Sendable, Equatable {
     /// Default delay of a switch, seconds.
     public var switchDelay: Double
     public var stateDirectory: String
+    /// Journal records after which the state is compacted into a new snapshot.
+    public var compactAfter: Int
     public var controlSocket: String
     public var controlAllowUsers: [String]
     public var controlAllowGroups: [String]
@@ -76,6 +78,7 @@ public struct DaemonConfig: Sendable, Equatable {
         ttl = 30
         switchDelay = 30
         stateDirectory = Self.defaultStateDirectory
+        compactAfter = 50_000
         controlSocket = ControlProtocol.defaultSocketPath
         controlAllowUsers = ["root"]
         controlAllowGroups = ["failoverd-ctl"]
@@ -112,7 +115,7 @@ public struct DaemonConfig: Sendable, Equatable {
     }
 
     static let knownKeys: Set<String> = [
-        "listen", "zone", "ttl", "switch-delay", "state-dir", "control", "udp", "tcp", "log-level", "tsig-keys",
+        "listen", "zone", "ttl", "switch-delay", "state-dir", "compact-after", "control", "udp", "tcp", "log-level", "tsig-keys",
         "transfer", "notify", "metrics", "rrl", "cookies",
     ]
 
@@ -177,6 +180,12 @@ public struct DaemonConfig: Sendable, Equatable {
         if let dir = map["state-dir"] {
             guard let path = dir as? String, !path.isEmpty else { throw fail("state-dir", "a directory path") }
             config.stateDirectory = path
+        }
+        if let compact = map["compact-after"] {
+            guard let value = compact as? Int, value >= 1, value <= 100_000_000 else {
+                throw fail("compact-after", "a number of journal records, at least 1")
+            }
+            config.compactAfter = value
         }
         if let control = map["control"] {
             guard let control = control as? [String: Any] else { throw fail("control", "a mapping") }

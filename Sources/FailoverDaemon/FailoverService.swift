@@ -22,7 +22,12 @@ public actor FailoverService {
     public typealias MutationBuilder = @Sendable (FailoverModel, Int64) throws(FailoverError) -> Mutation
 
     /// Journal records after which the state is compacted into a new snapshot.
-    static let compactionThreshold = 50_000
+    public static let defaultCompactionThreshold = 50_000
+    private var compactionThreshold = FailoverService.defaultCompactionThreshold
+
+    public func setCompactionThreshold(_ records: Int) {
+        compactionThreshold = max(1, records)
+    }
 
     private var model: FailoverModel
     private let store: StateStore
@@ -191,7 +196,7 @@ public actor FailoverService {
             if !allEvents.isEmpty {
                 for listener in listeners.values { listener(allEvents, model, now) }
             }
-            if store.journalRecords >= Self.compactionThreshold {
+            if store.journalRecords >= compactionThreshold {
                 compact()
             }
         }
