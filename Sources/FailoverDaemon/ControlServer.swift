@@ -167,6 +167,10 @@ public final class ControlServer: Sendable {
                     logger.warning("control connection refused: \(refusal)")
                 }
                 try await write(ControlResponse.failure(id: .null, error: .unauthorized(refusal)).line, to: outbound)
+                // Close our side only: the client still reads the line even if
+                // its request is in flight (a full close could reset it first).
+                try? await connection.channel.close(mode: .output)
+                for try await _ in inbound {}
                 return
             }
             for try await frame in inbound {

@@ -71,6 +71,7 @@ import Testing
             #"failoverd_dns_dropped_total{transport="tcp"} 1"#,
             "failoverd_dns_truncated_total 1",
             "failoverd_tcp_connections_refused_total 0",
+            "failoverd_rrl_limited_total{action=\"dropped\"} 0", "failoverd_rrl_limited_total{action=\"slipped\"} 0",
         ])
         let families = ["dns_queries_total", "dns_dropped_total", "dns_truncated_total", "tcp_connections_refused_total"]
         for family in families {
@@ -87,6 +88,7 @@ import Testing
             #"failoverd_dns_dropped_total{transport="tcp"} 0"#,
             "failoverd_dns_truncated_total 0",
             "failoverd_tcp_connections_refused_total 0",
+            "failoverd_rrl_limited_total{action=\"dropped\"} 0", "failoverd_rrl_limited_total{action=\"slipped\"} 0",
         ])
     }
 
