@@ -58,12 +58,14 @@ public final class ControlServer: Sendable {
     let connections = ManagedAtomic<Int>(0)
     let requests = ManagedAtomic<Int>(0)
     let failures = ManagedAtomic<Int>(0)
+    let metrics: ServiceMetrics
     private let listenerChannel = NIOLockedValueBox<Channel?>(nil)
     private nonisolated(unsafe) var ownsPath = true
 
     public init(settings: Settings, dispatcher: ControlDispatcher, service: FailoverService, origin: DomainName,
-                group: EventLoopGroup, logger: Logger) {
+                group: EventLoopGroup, logger: Logger, metrics: ServiceMetrics = .disabled) {
         self.settings = settings
+        self.metrics = metrics
         self.dispatcher = dispatcher
         self.service = service
         self.origin = origin
@@ -140,7 +142,11 @@ public final class ControlServer: Sendable {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
                                                     attributes: [.posixPermissions: 0o750])
         }
-        guard FileManager.default.fileExists(atPath: path) else { return }
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return }
+        guard info.st_mode & S_IFMT == S_IFSOCK else {
+            throw StartupError("control socket path \(path) exists and is not a socket; remove it or set control.socket")
+        }
         if UnixSocketProbe.isListening(path) {
             throw StartupError("control socket \(path) is in use by another process (is failoverd already running?)")
         }
@@ -165,12 +171,17 @@ public final class ControlServer: Sendable {
                     logger.warning("control connection refused: \(refusal)")
                 }
                 try await write(ControlResponse.failure(id: .null, error: .unauthorized(refusal)).line, to: outbound)
+                // Close our side only: the client still reads the line even if
+                // its request is in flight (a full close could reset it first).
+                try? await connection.channel.close(mode: .output)
+                for try await _ in inbound {}
                 return
             }
             for try await frame in inbound {
                 let line: [UInt8]
                 switch frame {
                 case .tooLarge:
+                    metrics.controlRequest(op: "invalid", result: ControlError.Code.tooLarge.rawValue)
                     try await write(ControlRequest.Rejection.lineTooLarge.response.line, to: outbound)
                     continue
                 case .line(let bytes):
@@ -183,18 +194,22 @@ public final class ControlServer: Sendable {
                     (id, command) = try ControlRequest.decodeCommand(line: line)
                 } catch {
                     failures.wrappingIncrement(ordering: .relaxed)
+                    metrics.controlRequest(op: "invalid", result: error.error.code.rawValue)
                     try await write(error.response.line, to: outbound)
                     continue
                 }
                 if case .watch = command {
+                    metrics.controlRequest(op: command.operation.name, result: "ok")
                     try await watch(id: id, connection: connection, outbound: outbound)
                     return
                 }
                 let response: ControlResponse
                 do throws(ControlError) {
                     response = .success(id: id, result: try await dispatcher.handle(command))
+                    metrics.controlRequest(op: command.operation.name, result: "ok")
                 } catch {
                     failures.wrappingIncrement(ordering: .relaxed)
+                    metrics.controlRequest(op: command.operation.name, result: error.code.rawValue)
                     response = .failure(id: id, error: error)
                 }
                 try await write(response.line, to: outbound)

@@ -22,6 +22,8 @@ public struct DaemonConfig: Sendable, Equatable {
     /// Default delay of a switch, seconds.
     public var switchDelay: Double
     public var stateDirectory: String
+    /// Journal records after which the state is compacted into a new snapshot.
+    public var compactAfter: Int
     public var controlSocket: String
     public var controlAllowUsers: [String]
     public var controlAllowGroups: [String]
@@ -44,7 +46,16 @@ public struct DaemonConfig: Sendable, Equatable {
     public var transfer: TransferPolicy
     /// Secondaries told of every new serial (NOTIFY, RFC 1996).
     public var notify: [NotifyTarget]
+    /// Response rate limiting of UDP answers.
+    public var rateLimit: ResponseRateLimiter.Settings
+    /// DNS cookies: on by default; a fixed secret (32 hex digits) for servers
+    /// sharing an address, else a random one rotated every `cookieRotation` s.
+    public var cookiesEnabled: Bool
+    public var cookieSecret: [UInt8]?
+    public var cookieRotation: Double
     public var logLevel: String
+    /// Address of the Prometheus endpoint (`GET /metrics`); nil: metrics off.
+    public var metricsListen: ListenAddress?
     /// Where the file came from, for messages.
     public var source: String
 
@@ -67,6 +78,7 @@ public struct DaemonConfig: Sendable, Equatable {
         ttl = 30
         switchDelay = 30
         stateDirectory = Self.defaultStateDirectory
+        compactAfter = 50_000
         controlSocket = ControlProtocol.defaultSocketPath
         controlAllowUsers = ["root"]
         controlAllowGroups = ["failoverd-ctl"]
@@ -81,6 +93,11 @@ public struct DaemonConfig: Sendable, Equatable {
         logLevel = "info"
         transfer = TransferPolicy()
         notify = []
+        rateLimit = ResponseRateLimiter.Settings()
+        cookiesEnabled = true
+        cookieSecret = nil
+        cookieRotation = 86400
+        metricsListen = nil
         source = "<defaults>"
     }
 
@@ -98,8 +115,8 @@ public struct DaemonConfig: Sendable, Equatable {
     }
 
     static let knownKeys: Set<String> = [
-        "listen", "zone", "ttl", "switch-delay", "state-dir", "control", "udp", "tcp", "log-level", "tsig-keys",
-        "transfer", "notify",
+        "listen", "zone", "ttl", "switch-delay", "state-dir", "compact-after", "control", "udp", "tcp", "log-level", "tsig-keys",
+        "transfer", "notify", "metrics", "rrl", "cookies",
     ]
 
     public static func parse(yaml text: String, source: String, baseDirectory: String = ".") throws(ConfigError)
@@ -163,6 +180,12 @@ public struct DaemonConfig: Sendable, Equatable {
         if let dir = map["state-dir"] {
             guard let path = dir as? String, !path.isEmpty else { throw fail("state-dir", "a directory path") }
             config.stateDirectory = path
+        }
+        if let compact = map["compact-after"] {
+            guard let value = compact as? Int, value >= 1, value <= 100_000_000 else {
+                throw fail("compact-after", "a number of journal records, at least 1")
+            }
+            config.compactAfter = value
         }
         if let control = map["control"] {
             guard let control = control as? [String: Any] else { throw fail("control", "a mapping") }
@@ -238,6 +261,21 @@ public struct DaemonConfig: Sendable, Equatable {
             }
         }
         try parseTransfers(map, into: &config, source: source)
+        try parseAbuseControls(map, into: &config, source: source)
+        if let metrics = map["metrics"] {
+            guard let metrics = metrics as? [String: Any] else { throw fail("metrics", "a mapping with listen") }
+            for key in metrics.keys where key != "listen" {
+                throw ConfigError("\(source): unknown key 'metrics.\(key)' (known: listen)")
+            }
+            if let listen = metrics["listen"] {
+                guard let text = listen as? String else { throw fail("metrics.listen", "one HOST:PORT string") }
+                do {
+                    config.metricsListen = try ListenAddress(parsing: text)
+                } catch {
+                    throw ConfigError("\(source): metrics.listen: \(error)")
+                }
+            }
+        }
         if let level = map["log-level"] {
             let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
             guard let text = level as? String, levels.contains(text) else {
@@ -309,6 +347,66 @@ public struct DaemonConfig: Sendable, Equatable {
                 }
                 let address = try ListenAddress(parsing: text)
                 config.notify.append(NotifyTarget(address: address, keyName: try keyName(entry["key"], "notify")))
+            }
+        }
+    }
+
+    static func parseAbuseControls(_ map: [String: Any], into config: inout DaemonConfig, source: String)
+        throws(ConfigError)
+    {
+        if let rrl = map["rrl"] {
+            guard let rrl = rrl as? [String: Any] else { throw ConfigError("\(source): 'rrl' must be a mapping") }
+            let known = ["responses-per-second", "slip", "ipv4-prefix", "ipv6-prefix", "exempt"]
+            for key in rrl.keys where !known.contains(key) {
+                throw ConfigError("\(source): unknown key 'rrl.\(key)' (known: \(known.joined(separator: ", ")))")
+            }
+            func integer(_ key: String, _ range: ClosedRange<Int>) throws(ConfigError) -> Int? {
+                guard let value = rrl[key] else { return nil }
+                guard let number = value as? Int, range.contains(number) else {
+                    throw ConfigError("\(source): 'rrl.\(key)' must be \(range.lowerBound) to \(range.upperBound)")
+                }
+                return number
+            }
+            if let value = try integer("responses-per-second", 0...1_000_000) { config.rateLimit.responsesPerSecond = value }
+            if let value = try integer("slip", 0...100) { config.rateLimit.slip = value }
+            if let value = try integer("ipv4-prefix", 8...32) { config.rateLimit.ipv4PrefixLength = value }
+            if let value = try integer("ipv6-prefix", 16...128) { config.rateLimit.ipv6PrefixLength = value }
+            if let exempt = rrl["exempt"] {
+                guard let list = exempt as? [Any] else { throw ConfigError("\(source): 'rrl.exempt' must be a list of prefixes") }
+                config.rateLimit.exempt = []
+                for item in list {
+                    guard let text = item as? String, let prefix = AddressPrefix(text) else {
+                        throw ConfigError("\(source): rrl.exempt: '\(item)' is not an address or prefix")
+                    }
+                    config.rateLimit.exempt.append(prefix)
+                }
+            }
+        }
+        if let cookies = map["cookies"] {
+            guard let cookies = cookies as? [String: Any] else { throw ConfigError("\(source): 'cookies' must be a mapping") }
+            for key in cookies.keys where !["enabled", "secret", "rotation"].contains(key) {
+                throw ConfigError("\(source): unknown key 'cookies.\(key)' (known: enabled, secret, rotation)")
+            }
+            if let enabled = cookies["enabled"] {
+                guard let flag = enabled as? Bool else { throw ConfigError("\(source): 'cookies.enabled' must be true or false") }
+                config.cookiesEnabled = flag
+            }
+            if let secret = cookies["secret"] {
+                guard let text = secret as? String, text.count == 32,
+                    let bytes = Optional(stride(from: 0, to: 32, by: 2).compactMap({ offset -> UInt8? in
+                        let start = text.index(text.startIndex, offsetBy: offset)
+                        return UInt8(text[start..<text.index(start, offsetBy: 2)], radix: 16)
+                    })), bytes.count == 16
+                else {
+                    throw ConfigError("\(source): 'cookies.secret' must be 32 hex digits (16 bytes)")
+                }
+                config.cookieSecret = bytes
+            }
+            if let rotation = cookies["rotation"] {
+                guard let value = number(rotation), value >= 60 else {
+                    throw ConfigError("\(source): 'cookies.rotation' must be seconds, at least 60")
+                }
+                config.cookieRotation = value
             }
         }
     }

@@ -22,7 +22,12 @@ public actor FailoverService {
     public typealias MutationBuilder = @Sendable (FailoverModel, Int64) throws(FailoverError) -> Mutation
 
     /// Journal records after which the state is compacted into a new snapshot.
-    static let compactionThreshold = 50_000
+    public static let defaultCompactionThreshold = 50_000
+    private var compactionThreshold = FailoverService.defaultCompactionThreshold
+
+    public func setCompactionThreshold(_ records: Int) {
+        compactionThreshold = max(1, records)
+    }
 
     private var model: FailoverModel
     private let store: StateStore
@@ -32,6 +37,7 @@ public actor FailoverService {
     private let snapshots: SnapshotStore
     private let logger: Logger
     private let clock: @Sendable () -> Int64
+    private let metrics: ServiceMetrics
     private var scheduler: SwitchScheduler? = nil
     private var pending: [(MutationBuilder, CheckedContinuation<Result<Commit, FailoverError>, Never>)] = []
     private var flushing = false
@@ -47,7 +53,8 @@ public actor FailoverService {
     /// first snapshot. Throws with the file and offset on corruption.
     public init(
         stateDirectory: String, zone: StaticZone, ttl: UInt32, defaultDelaySeconds: Double, snapshots: SnapshotStore,
-        logger: Logger, clock: @escaping @Sendable () -> Int64 = WallClock.preciseMilliseconds
+        logger: Logger, clock: @escaping @Sendable () -> Int64 = WallClock.preciseMilliseconds,
+        metrics: ServiceMetrics = .disabled
     ) throws(FailoverError) {
         let (store, model, warnings) = try StateStore.open(directory: stateDirectory)
         for warning in warnings { logger.warning("\(warning)") }
@@ -59,7 +66,8 @@ public actor FailoverService {
         self.snapshots = snapshots
         self.logger = logger
         self.clock = clock
-        snapshots.publish(SnapshotBuilder.build(model: model, zone: zone, ttl: ttl))
+        self.metrics = metrics
+        snapshots.publish(metrics.measureSnapshotBuild { SnapshotBuilder.build(model: model, zone: zone, ttl: ttl) })
         logger.info(
             "state loaded from \(stateDirectory): \(model.apps.count) apps, \(model.groups.count) groups, \(model.pendingSwitches.count) pending switches, \(store.journalRecords) journal records")
     }
@@ -95,7 +103,7 @@ public actor FailoverService {
         self.zone = zone
         self.ttl = ttl
         let old = snapshots.load()
-        let new = SnapshotBuilder.build(model: model, zone: zone, ttl: ttl)
+        let new = metrics.measureSnapshotBuild { SnapshotBuilder.build(model: model, zone: zone, ttl: ttl) }
         snapshots.publish(new)
         publishObserver?(old, new, [], true)
     }
@@ -159,12 +167,14 @@ public actor FailoverService {
             }
             if !accepted.isEmpty {
                 do {
+                    let syncStarted = ContinuousClock.now
                     _ = try store.append(accepted)
+                    metrics.journalSynced(ContinuousClock.now - syncStarted)
                     let previous = model
                     model = working
                     committedMutations += accepted.count
                     let old = snapshots.load()
-                    let new = SnapshotBuilder.build(model: model, zone: zone, ttl: ttl)
+                    let new = metrics.measureSnapshotBuild { SnapshotBuilder.build(model: model, zone: zone, ttl: ttl) }
                     snapshots.publish(new)
                     syncScheduler(allEvents)
                     if let publishObserver {
@@ -186,7 +196,7 @@ public actor FailoverService {
             if !allEvents.isEmpty {
                 for listener in listeners.values { listener(allEvents, model, now) }
             }
-            if store.journalRecords >= Self.compactionThreshold {
+            if store.journalRecords >= compactionThreshold {
                 compact()
             }
         }

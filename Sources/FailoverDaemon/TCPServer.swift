@@ -172,6 +172,7 @@ final class DNSOverTCPHandler: ChannelInboundHandler, RemovableChannelHandler {
                     let outcome = engine.respond(to: message, into: response, transport: .tcp, snapshot: snapshot,
                                                  scratch: scratch, now: now)
                     guard outcome.disposition == .answered else { return 0 }
+                    counters.queries.record(outcome, transport: .tcp, stripe: QueryCounters.tcpStripe)
                     raw.storeBigEndianUInt16(UInt16(outcome.length), at: 0)
                     return 2 + outcome.length
                 }
