@@ -1,5 +1,6 @@
 import DNSWire
 import Foundation
+import QueryEngine
 import Testing
 import ZoneTransfer
 
@@ -64,6 +65,18 @@ struct ReplayTests {
             Issue.record("axfr-signed does not verify")
             return
         }
+    }
+
+    /// The cookie seeds carry server cookies the engine accepts, so the
+    /// fuzzer starts from both sides of the check.
+    @Test(arguments: [("corpus/cookie-valid", true), ("corpus/cookie-valid-previous-secret", true),
+                      ("corpus/cookie-expired", false), ("corpus/cookie-wrong-hash", false)])
+    func cookieSeedsAreValidAsNamed(path: String, valid: Bool) throws {
+        let seed = try #require(Self.seeds.first { $0.path == path })
+        var outcome = QueryOutcome.dropped
+        #expect(WireCheck.check(seed.bytes, outcome: &outcome) == nil)
+        #expect(outcome.disposition == .answered)
+        #expect(outcome.validCookie == valid)
     }
 
     /// Open bug (Fuzz/open-bugs/README.md): an AXFR of a zone holding a record

@@ -85,6 +85,17 @@ public enum WireCheck {
 
     static let engine = QueryEngine()
     nonisolated(unsafe) static let scratch = QueryScratch()
+    /// DNS cookies on, right after a rotation. UDP queries come from
+    /// 192.0.2.1, TCP ones from 2001:db8::1.
+    public static let cookies = CookieSecrets(current: hex("e5e973e5a6b2a43f48e7dc849e37bfcf"),
+                                              previous: hex("445536bcd2513298075a5d379663c962"))
+    public static let udpClient = ClientAddress(ipv4: (192, 0, 2, 1))
+    static let tcpClient = ClientAddress(ipv6: [0x20, 0x01, 0x0d, 0xb8] + Array(repeating: 0, count: 11) + [1])
+
+    static func hex(_ text: String) -> [UInt8] {
+        let digits = Array(text.utf8).map { UInt8(($0 <= 57 ? $0 - 48 : $0 - 87)) }
+        return stride(from: 0, to: digits.count, by: 2).map { digits[$0] << 4 | digits[$0 + 1] }
+    }
     /// The daemon's UDP send buffer and TCP response capacity, allocated to
     /// the byte so AddressSanitizer sees a write past the end.
     static let udpBufferSize = 4096
@@ -94,21 +105,29 @@ public enum WireCheck {
     nonisolated(unsafe) static let tcpBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: tcpBufferSize,
                                                                                       alignment: 16)
 
-    public static func check(_ bytes: [UInt8]) -> String? {
+    public static func check(_ bytes: [UInt8], outcome: UnsafeMutablePointer<QueryOutcome>? = nil) -> String? {
         // An exact-size copy, as libFuzzer hands the input over.
         let query = UnsafeMutableRawBufferPointer.allocate(byteCount: bytes.count, alignment: 1)
         defer { query.deallocate() }
         bytes.withUnsafeBytes { query.copyMemory(from: $0) }
-        return check(UnsafeRawBufferPointer(query))
+        return check(UnsafeRawBufferPointer(query), outcome: outcome)
     }
 
     /// The engine reads the bytes in place, as the transports pass them.
     public static func check(_ query: UnsafeRawBufferPointer) -> String? {
+        check(query, outcome: nil)
+    }
+
+    /// `udpOutcome` receives the engine's UDP outcome (for the tests).
+    public static func check(_ query: UnsafeRawBufferPointer, outcome udpOutcome: UnsafeMutablePointer<QueryOutcome>?)
+        -> String?
+    {
         let bytes = Array(query)
         let parsed = try? Message(bytes: bytes)
         if let parsed, let problem = roundTrip(parsed) { return problem }
         for transport in [Transport.udp, .tcp] {
-            if let problem = engineCheck(query, transport: transport, parsed: parsed) { return problem }
+            if let problem = engineCheck(query, transport: transport, parsed: parsed,
+                                         outcome: transport == .udp ? udpOutcome : nil) { return problem }
         }
         return transferCheck(bytes)
     }
@@ -144,11 +163,14 @@ public enum WireCheck {
         return copy
     }
 
-    static func engineCheck(_ bytes: UnsafeRawBufferPointer, transport: Transport, parsed: Message?) -> String? {
+    static func engineCheck(_ bytes: UnsafeRawBufferPointer, transport: Transport, parsed: Message?,
+                            outcome reported: UnsafeMutablePointer<QueryOutcome>?) -> String? {
         let response = transport == .udp ? udpBuffer : tcpBuffer
         let capacity = response.count
         let outcome = engine.respond(to: bytes, into: response, transport: transport, snapshot: snapshot,
-                                     scratch: scratch, now: now)
+                                     scratch: scratch, now: now, client: transport == .udp ? udpClient : tcpClient,
+                                     cookies: cookies)
+        reported?.pointee = outcome
         guard outcome.disposition == .answered else {
             return outcome.length == 0 ? nil : "dropped query with response length \(outcome.length)"
         }
