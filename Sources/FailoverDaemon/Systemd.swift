@@ -1,3 +1,4 @@
+import CNetShim
 import CSystemd
 import Foundation
 
