@@ -3,7 +3,10 @@
 
 #include <errno.h>
 #include <stddef.h>
+#include <execinfo.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <unistd.h>
 
 extern void *__libc_malloc(size_t size);
 extern void *__libc_calloc(size_t count, size_t size);
@@ -13,8 +16,23 @@ extern void *__libc_memalign(size_t alignment, size_t size);
 
 static __thread int counting;
 static __thread long counted;
+static __thread int tracing;
+/* MALLOC_COUNTER_TRACE=N prints the call stack of the first N counted allocations of each counting span
+   to stderr (to find where the hot path allocates). */
+static int traceLimit;
+
 static inline void note(void) {
-    if (counting) counted++;
+    if (!counting) return;
+    counted++;
+    if (counted <= traceLimit && !tracing) {
+        tracing = 1;
+        void *frames[32];
+        int depth = backtrace(frames, 32);
+        static const char banner[] = "--- counted allocation ---\n";
+        (void)!write(2, banner, sizeof banner - 1);
+        backtrace_symbols_fd(frames, depth, 2);
+        tracing = 0;
+    }
 }
 
 void *malloc(size_t size) {
@@ -56,6 +74,12 @@ int posix_memalign(void **result, size_t alignment, size_t size) {
 }
 
 void malloc_counter_start(void) {
+    const char *trace = getenv("MALLOC_COUNTER_TRACE");
+    traceLimit = trace ? atoi(trace) : 0;
+    if (traceLimit > 0) {
+        void *frames[2];
+        backtrace(frames, 2); /* loads the unwinder now, outside the counted span */
+    }
     counted = 0;
     counting = 1;
 }
