@@ -5,6 +5,7 @@ import PackageDescription
 //   DNSWire        the DNS message format (pure Swift, no Foundation)
 //   ZoneData       static zone (libldns loader) and the immutable answer snapshot
 //   QueryEngine    bytes in, bytes out: one query to one response
+//   ZoneTransfer   AXFR/IXFR rendering, the change log, TSIG (swift-crypto)
 //   FailoverCore   apps, groups, switches: validation, mutations, durable journal
 //   FailoverControl the control protocol (JSON lines), shared by daemon and failoverctl
 //   FailoverDaemon config, transports (UDP, TCP), logging, lifecycle
@@ -22,6 +23,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-atomics.git", from: "1.3.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
     ],
     targets: [
         .systemLibrary(name: "CLDNS", pkgConfig: "ldns", providers: [.apt(["libldns-dev"])]),
@@ -30,18 +34,26 @@ let package = Package(
         .target(name: "DNSWire"),
         .target(name: "ZoneData", dependencies: ["DNSWire", "CLDNS"]),
         .target(name: "QueryEngine", dependencies: ["DNSWire", "ZoneData"]),
+        .target(
+            name: "ZoneTransfer",
+            dependencies: ["DNSWire", "ZoneData", .product(name: "Crypto", package: "swift-crypto")]
+        ),
         .target(name: "FailoverCore"),
         .target(name: "FailoverControl"),
         .target(
             name: "FailoverDaemon",
             dependencies: [
-                "DNSWire", "ZoneData", "QueryEngine", "FailoverCore", "FailoverControl", "CNetShim", "CSystemd",
+                "DNSWire", "ZoneData", "QueryEngine", "ZoneTransfer", "FailoverCore", "FailoverControl", "CNetShim",
+                "CSystemd",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Atomics", package: "swift-atomics"),
                 .product(name: "Yams", package: "Yams"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
         .executableTarget(
@@ -70,12 +82,13 @@ let package = Package(
         .testTarget(
             name: "FailoverDaemonTests",
             dependencies: [
-                "FailoverDaemon", "DNSWire",
+                "FailoverDaemon", "DNSWire", "QueryEngine", "FailoverCore",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
             ]
         ),
         .testTarget(name: "FailoverCoreTests", dependencies: ["FailoverCore"]),
+        .testTarget(name: "ZoneTransferTests", dependencies: ["ZoneTransfer", "ZoneData", "DNSWire"]),
         .testTarget(name: "FailoverControlTests", dependencies: ["FailoverControl"]),
         .testTarget(name: "IntegrationTests", dependencies: ["DNSWire", "FailoverControl"]),
     ]

@@ -58,12 +58,14 @@ public final class ControlServer: Sendable {
     let connections = ManagedAtomic<Int>(0)
     let requests = ManagedAtomic<Int>(0)
     let failures = ManagedAtomic<Int>(0)
+    let metrics: ServiceMetrics
     private let listenerChannel = NIOLockedValueBox<Channel?>(nil)
     private nonisolated(unsafe) var ownsPath = true
 
     public init(settings: Settings, dispatcher: ControlDispatcher, service: FailoverService, origin: DomainName,
-                group: EventLoopGroup, logger: Logger) {
+                group: EventLoopGroup, logger: Logger, metrics: ServiceMetrics = .disabled) {
         self.settings = settings
+        self.metrics = metrics
         self.dispatcher = dispatcher
         self.service = service
         self.origin = origin
@@ -95,15 +97,24 @@ public final class ControlServer: Sendable {
             channel = try await bootstrap.withBoundSocket(passedSocket).get()
         } else {
             try Self.prepareSocketPath(settings.path)
-            channel = try await bootstrap.bind(unixDomainSocketPath: settings.path, cleanupExistingSocketFile: true)
-                .get()
-            chmod(settings.path, 0o660)
+            // Bind aside, set mode and group, then rename into place: no
+            // client can connect while the file still has the umask's mode.
+            let staging = settings.path + ".binding"
+            channel = try await bootstrap.bind(unixDomainSocketPath: staging, cleanupExistingSocketFile: true).get()
+            chmod(staging, 0o660)
             if let name = settings.socketGroup {
                 guard let entry = getgrnam(name) else {
                     try? await channel.close()
+                    unlink(staging)
                     throw StartupError("control.group '\(name)' does not exist (create it or remove the setting)")
                 }
-                chown(settings.path, uid_t.max, entry.pointee.gr_gid)
+                chown(staging, uid_t.max, entry.pointee.gr_gid)
+            }
+            guard rename(staging, settings.path) == 0 else {
+                let reason = String(cString: strerror(errno))
+                try? await channel.close()
+                unlink(staging)
+                throw StartupError("cannot move the control socket into place at \(settings.path): \(reason)")
             }
         }
         _ = await service.addListener { [hub, origin] events, model, at in
@@ -156,12 +167,17 @@ public final class ControlServer: Sendable {
                     logger.warning("control connection refused: \(refusal)")
                 }
                 try await write(ControlResponse.failure(id: .null, error: .unauthorized(refusal)).line, to: outbound)
+                // Close our side only: the client still reads the line even if
+                // its request is in flight (a full close could reset it first).
+                try? await connection.channel.close(mode: .output)
+                for try await _ in inbound {}
                 return
             }
             for try await frame in inbound {
                 let line: [UInt8]
                 switch frame {
                 case .tooLarge:
+                    metrics.controlRequest(op: "invalid", result: ControlError.Code.tooLarge.rawValue)
                     try await write(ControlRequest.Rejection.lineTooLarge.response.line, to: outbound)
                     continue
                 case .line(let bytes):
@@ -174,18 +190,22 @@ public final class ControlServer: Sendable {
                     (id, command) = try ControlRequest.decodeCommand(line: line)
                 } catch {
                     failures.wrappingIncrement(ordering: .relaxed)
+                    metrics.controlRequest(op: "invalid", result: error.error.code.rawValue)
                     try await write(error.response.line, to: outbound)
                     continue
                 }
                 if case .watch = command {
+                    metrics.controlRequest(op: command.operation.name, result: "ok")
                     try await watch(id: id, connection: connection, outbound: outbound)
                     return
                 }
                 let response: ControlResponse
                 do throws(ControlError) {
                     response = .success(id: id, result: try await dispatcher.handle(command))
+                    metrics.controlRequest(op: command.operation.name, result: "ok")
                 } catch {
                     failures.wrappingIncrement(ordering: .relaxed)
+                    metrics.controlRequest(op: command.operation.name, result: error.code.rawValue)
                     response = .failure(id: id, error: error)
                 }
                 try await write(response.line, to: outbound)
@@ -197,8 +217,8 @@ public final class ControlServer: Sendable {
         async throws
     {
         let channel = connection.channel
-        let (key, stream) = hub.subscribe { [logger] in
-            logger.warning("control watcher fell more than \(ControlServer.defaultWatcherQueue) events behind; disconnecting it")
+        let (key, stream) = hub.subscribe { [logger, hub] in
+            logger.warning("control watcher fell more than \(hub.queueLimit) events behind; disconnecting it")
             channel.close(promise: nil)
         }
         defer { hub.unsubscribe(key) }

@@ -8,6 +8,7 @@ import NIOCore
 import NIOPosix
 import QueryEngine
 import ZoneData
+import ZoneTransfer
 
 #if canImport(Glibc)
 import Glibc
@@ -32,6 +33,12 @@ public final class Daemon: @unchecked Sendable {
     private var eventLoops: MultiThreadedEventLoopGroup? = nil
     public private(set) var service: FailoverService? = nil
     private var controlServer: ControlServer? = nil
+    private var notifier: NotifySender? = nil
+    private var cookieStore: CookieStore? = nil
+    /// Deltas for IXFR, fed by every committed change.
+    public let transferLog = TransferLog()
+    private var tcpServer: TCPServer? = nil
+    private var metricsChannel: Channel? = nil
 
     /// Loads the zone; throws a message naming the file and line on error.
     public init(config: DaemonConfig, configPath: String? = nil, logger: Logger) throws {
@@ -55,15 +62,36 @@ public final class Daemon: @unchecked Sendable {
     /// Loads the durable state, binds every socket, starts serving and the
     /// control channel, and returns once ready.
     public func start() async throws {
+        let exporter = config.metricsListen.map { _ in MetricsExporter(counters: counters) { [weak self] in
+            await self?.metricsState() ?? MetricsExporter.State()
+        } }
+        let metrics = exporter?.serviceMetrics ?? .disabled
         let service: FailoverService
         do {
             service = try FailoverService(
                 stateDirectory: config.stateDirectory, zone: store.load().zone, ttl: config.ttl,
-                defaultDelaySeconds: config.switchDelay, snapshots: store, logger: logger)
+                defaultDelaySeconds: config.switchDelay, snapshots: store, logger: logger, metrics: metrics)
         } catch {
             throw StartupError("cannot load the state in \(config.stateDirectory): \(error.message)")
         }
         self.service = service
+        if exporter != nil {
+            _ = await service.addListener { events, _, _ in metrics.record(events) }
+        }
+        let notifier = NotifySender(targets: config.notify, keys: config.transfer.keys, origin: config.origin,
+                                    logger: logger)
+        self.notifier = notifier
+        let log = transferLog
+        let pendingTTL = config.transfer.pendingTTL
+        await service.setPublishObserver { old, new, touched, zoneChanged in
+            if zoneChanged {
+                log.reset()
+            } else if old.serial != new.serial {
+                let difference = ZoneRecords.difference(from: old, to: new, groups: touched, pendingTTL: pendingTTL)
+                log.append(from: old.serial, to: new.serial, removed: difference.removed, added: difference.added)
+            }
+            if zoneChanged || old.serial != new.serial { notifier.notify(serial: new.serial) }
+        }
         let engine = QueryEngine()
         let workers = config.udpWorkers > 0 ? config.udpWorkers : max(1, System.coreCount)
         let passed = Systemd.passedSockets()
@@ -106,7 +134,8 @@ public final class Daemon: @unchecked Sendable {
             limits: .init(idleTimeout: .milliseconds(Int64(config.tcpIdleTimeout * 1000)),
                           messageTimeout: .milliseconds(Int64(config.tcpMessageTimeout * 1000)),
                           maxConnections: config.tcpMaxConnections),
-            logger: logger)
+            transfers: TransferResponder(policy: config.transfer, log: transferLog), logger: logger)
+        tcpServer = tcp
         do {
             if !passedUDP.isEmpty || !passedTCP.isEmpty {
                 for socket in passedTCP { tcpChannels.append(try await tcp.adopt(listeningSocket: socket.fd)) }
@@ -124,7 +153,11 @@ public final class Daemon: @unchecked Sendable {
             for channel in tcpChannels { try? await channel.close() }
             throw error
         }
-        let udp = UDPServer(sockets: udpSockets, engine: engine, store: store, counters: counters, logger: logger)
+        let limiter = config.rateLimit.responsesPerSecond > 0 ? ResponseRateLimiter(settings: config.rateLimit) : nil
+        let cookies = config.cookiesEnabled ? CookieStore(secret: config.cookieSecret) : nil
+        cookieStore = cookies
+        let udp = UDPServer(sockets: udpSockets, engine: engine, store: store, counters: counters, limiter: limiter,
+                            cookies: cookies, logger: logger)
         udp.start()
         udpServer = udp
         let dispatcher = ControlDispatcher(
@@ -142,8 +175,10 @@ public final class Daemon: @unchecked Sendable {
             settings: .init(path: config.controlSocket, allowUsers: config.controlAllowUsers,
                             allowGroups: config.controlAllowGroups, socketGroup: config.controlGroup,
                             maxConnections: config.controlMaxConnections,
-                            idleTimeout: .milliseconds(Int64(config.controlIdleTimeout * 1000))),
-            dispatcher: dispatcher, service: service, origin: config.origin, group: loops, logger: logger)
+                            idleTimeout: .milliseconds(Int64(config.controlIdleTimeout * 1000)),
+                            watcherQueueLimit: config.controlWatcherQueue),
+            dispatcher: dispatcher, service: service, origin: config.origin, group: loops, logger: logger,
+            metrics: metrics)
         do {
             try await control.start(adopting: passedControl?.fd)
         } catch {
@@ -151,7 +186,26 @@ public final class Daemon: @unchecked Sendable {
             throw StartupError("cannot open the control socket \(config.controlSocket): \(error)")
         }
         controlServer = control
+        if let exporter, let address = config.metricsListen {
+            do {
+                metricsChannel = try await MetricsServer(group: loops, exporter: exporter).bind(address)
+            } catch {
+                await control.stop()
+                udp.stop()
+                throw StartupError("cannot listen for metrics on \(address): \(error)")
+            }
+            if !address.isLoopback {
+                logger.warning(
+                    "metrics.listen \(address) is not a loopback address: anyone who can reach it can read the metrics")
+            }
+            logger.info("metrics at http://\(address)/metrics")
+        }
         await service.startScheduler()
+        notifier.start()
+        if !config.notify.isEmpty {
+            notifier.notify(serial: store.load().serial)
+            logger.info("NOTIFY targets: \(config.notify.map { $0.address.description }.joined(separator: ", "))")
+        }
         if passed.isEmpty {
             let addresses = config.listen.map(\.description).joined(separator: ", ")
             logger.info("listening on \(addresses) (UDP with \(workers) worker(s) per address, TCP)")
@@ -208,6 +262,7 @@ public final class Daemon: @unchecked Sendable {
         return Task { [weak self] in
             var last: [Int] = []
             var sinceStatus = 0.0
+            var sinceRotation = 0.0
             while !Task.isCancelled {
                 try? await Task.sleep(for: .milliseconds(Int64(period * 1000)))
                 guard let self, let udp = self.udpServer else { return }
@@ -221,6 +276,11 @@ public final class Daemon: @unchecked Sendable {
                     }
                 }
                 last = beats
+                sinceRotation += period
+                if self.config.cookieSecret == nil, sinceRotation >= self.config.cookieRotation {
+                    sinceRotation = 0
+                    self.cookieStore?.rotate()
+                }
                 sinceStatus += period
                 if sinceStatus >= 5 {
                     sinceStatus = 0
@@ -228,6 +288,15 @@ public final class Daemon: @unchecked Sendable {
                 }
             }
         }
+    }
+
+    /// The gauges of a scrape.
+    func metricsState() async -> MetricsExporter.State {
+        let snapshot = store.load()
+        guard let model = await service?.current else { return MetricsExporter.State(serial: snapshot.serial) }
+        return MetricsExporter.State(
+            apps: model.apps.count, groups: model.groups.count, pendingSwitches: model.pendingSwitches.count,
+            serial: snapshot.serial, tcpConnections: tcpServer?.connectionCount ?? 0)
     }
 
     func counterValues() -> [String: UInt64] {
@@ -242,9 +311,12 @@ public final class Daemon: @unchecked Sendable {
 
     /// Stops serving: closes listeners, lets workers finish.
     public func stop() async {
+        notifier?.stop()
         await service?.stopScheduler()
         await controlServer?.stop()
         controlServer = nil
+        try? await metricsChannel?.close()
+        metricsChannel = nil
         for channel in tcpChannels { try? await channel.close() }
         tcpChannels = []
         udpServer?.stop()

@@ -2,6 +2,7 @@ import DNSWire
 import FailoverControl
 import Foundation
 import Yams
+import ZoneTransfer
 
 /// A configuration problem, described so an operator can fix it.
 public struct ConfigError: Error, CustomStringConvertible, Equatable {
@@ -21,6 +22,8 @@ public struct DaemonConfig: Sendable, Equatable {
     /// Default delay of a switch, seconds.
     public var switchDelay: Double
     public var stateDirectory: String
+    /// Journal records after which the state is compacted into a new snapshot.
+    public var compactAfter: Int
     public var controlSocket: String
     public var controlAllowUsers: [String]
     public var controlAllowGroups: [String]
@@ -29,6 +32,8 @@ public struct DaemonConfig: Sendable, Equatable {
     public var controlMaxConnections: Int
     /// Seconds a control connection may stay silent (watchers excepted).
     public var controlIdleTimeout: Double
+    /// Events queued for one watcher before it is disconnected.
+    public var controlWatcherQueue: Int
     /// UDP worker threads per listen address (0: one per CPU).
     public var udpWorkers: Int
     /// Seconds a TCP connection may stay idle between queries.
@@ -37,7 +42,20 @@ public struct DaemonConfig: Sendable, Equatable {
     public var tcpMessageTimeout: Double
     /// Most simultaneous TCP connections.
     public var tcpMaxConnections: Int
+    /// Who may transfer the zone, with which TSIG keys.
+    public var transfer: TransferPolicy
+    /// Secondaries told of every new serial (NOTIFY, RFC 1996).
+    public var notify: [NotifyTarget]
+    /// Response rate limiting of UDP answers.
+    public var rateLimit: ResponseRateLimiter.Settings
+    /// DNS cookies: on by default; a fixed secret (32 hex digits) for servers
+    /// sharing an address, else a random one rotated every `cookieRotation` s.
+    public var cookiesEnabled: Bool
+    public var cookieSecret: [UInt8]?
+    public var cookieRotation: Double
     public var logLevel: String
+    /// Address of the Prometheus endpoint (`GET /metrics`); nil: metrics off.
+    public var metricsListen: ListenAddress?
     /// Where the file came from, for messages.
     public var source: String
 
@@ -60,17 +78,26 @@ public struct DaemonConfig: Sendable, Equatable {
         ttl = 30
         switchDelay = 30
         stateDirectory = Self.defaultStateDirectory
+        compactAfter = 50_000
         controlSocket = ControlProtocol.defaultSocketPath
         controlAllowUsers = ["root"]
         controlAllowGroups = ["failoverd-ctl"]
         controlGroup = nil
         controlMaxConnections = 64
         controlIdleTimeout = 300
+        controlWatcherQueue = 4096
         udpWorkers = 0
         tcpIdleTimeout = 10
         tcpMessageTimeout = 5
         tcpMaxConnections = 256
         logLevel = "info"
+        transfer = TransferPolicy()
+        notify = []
+        rateLimit = ResponseRateLimiter.Settings()
+        cookiesEnabled = true
+        cookieSecret = nil
+        cookieRotation = 86400
+        metricsListen = nil
         source = "<defaults>"
     }
 
@@ -88,7 +115,8 @@ public struct DaemonConfig: Sendable, Equatable {
     }
 
     static let knownKeys: Set<String> = [
-        "listen", "zone", "ttl", "switch-delay", "state-dir", "control", "udp", "tcp", "log-level",
+        "listen", "zone", "ttl", "switch-delay", "state-dir", "compact-after", "control", "udp", "tcp", "log-level", "tsig-keys",
+        "transfer", "notify", "metrics", "rrl", "cookies",
     ]
 
     public static func parse(yaml text: String, source: String, baseDirectory: String = ".") throws(ConfigError)
@@ -153,9 +181,15 @@ public struct DaemonConfig: Sendable, Equatable {
             guard let path = dir as? String, !path.isEmpty else { throw fail("state-dir", "a directory path") }
             config.stateDirectory = path
         }
+        if let compact = map["compact-after"] {
+            guard let value = compact as? Int, value >= 1, value <= 100_000_000 else {
+                throw fail("compact-after", "a number of journal records, at least 1")
+            }
+            config.compactAfter = value
+        }
         if let control = map["control"] {
             guard let control = control as? [String: Any] else { throw fail("control", "a mapping") }
-            let known = ["socket", "allow-users", "allow-groups", "group", "max-connections", "idle-timeout"]
+            let known = ["socket", "allow-users", "allow-groups", "group", "max-connections", "idle-timeout", "watcher-queue"]
             for key in control.keys where !known.contains(key) {
                 throw ConfigError("\(source): unknown key 'control.\(key)' (known: \(known.joined(separator: ", ")))")
             }
@@ -168,6 +202,12 @@ public struct DaemonConfig: Sendable, Equatable {
                     throw fail("control.max-connections", "1 to 10000")
                 }
                 config.controlMaxConnections = value
+            }
+            if let queue = control["watcher-queue"] {
+                guard let value = queue as? Int, value >= 16, value <= 1_000_000 else {
+                    throw fail("control.watcher-queue", "16 to 1000000 events")
+                }
+                config.controlWatcherQueue = value
             }
             if let idle = control["idle-timeout"] {
                 guard let value = number(idle), value > 0, value <= 86400 else {
@@ -220,6 +260,22 @@ public struct DaemonConfig: Sendable, Equatable {
                 config.tcpMaxConnections = value
             }
         }
+        try parseTransfers(map, into: &config, source: source)
+        try parseAbuseControls(map, into: &config, source: source)
+        if let metrics = map["metrics"] {
+            guard let metrics = metrics as? [String: Any] else { throw fail("metrics", "a mapping with listen") }
+            for key in metrics.keys where key != "listen" {
+                throw ConfigError("\(source): unknown key 'metrics.\(key)' (known: listen)")
+            }
+            if let listen = metrics["listen"] {
+                guard let text = listen as? String else { throw fail("metrics.listen", "one HOST:PORT string") }
+                do {
+                    config.metricsListen = try ListenAddress(parsing: text)
+                } catch {
+                    throw ConfigError("\(source): metrics.listen: \(error)")
+                }
+            }
+        }
         if let level = map["log-level"] {
             let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
             guard let text = level as? String, levels.contains(text) else {
@@ -228,6 +284,131 @@ public struct DaemonConfig: Sendable, Equatable {
             config.logLevel = text
         }
         return config
+    }
+
+    static func parseTransfers(_ map: [String: Any], into config: inout DaemonConfig, source: String) throws(ConfigError) {
+        if let keys = map["tsig-keys"] {
+            guard let list = keys as? [[String: Any]] else {
+                throw ConfigError("\(source): 'tsig-keys' must be a list of {name, algorithm, secret}")
+            }
+            for entry in list {
+                guard let name = entry["name"] as? String, let secret = entry["secret"] as? String else {
+                    throw ConfigError("\(source): each tsig-keys entry needs a name and a base64 secret")
+                }
+                let algorithm = entry["algorithm"] as? String ?? "hmac-sha256"
+                guard let key = TSIGKey(name: name, algorithm: algorithm, base64Secret: secret) else {
+                    throw ConfigError("\(source): tsig key '\(name)': algorithm must be hmac-sha256 or hmac-sha512 and the secret base64")
+                }
+                guard !config.transfer.keys.contains(where: { $0.name == key.name }) else {
+                    throw ConfigError("\(source): tsig key '\(name)' is defined twice")
+                }
+                config.transfer.keys.append(key)
+            }
+        }
+        func keyName(_ value: Any?, _ context: String) throws(ConfigError) -> DomainName? {
+            guard let value else { return nil }
+            guard let text = value as? String, let name = try? DomainName(text),
+                config.transfer.keys.contains(where: { $0.name == name.lowercased })
+            else {
+                throw ConfigError("\(source): \(context): key '\(value)' is not in tsig-keys")
+            }
+            return name.lowercased
+        }
+        if let transfer = map["transfer"] {
+            guard let transfer = transfer as? [String: Any] else { throw ConfigError("\(source): 'transfer' must be a mapping") }
+            for key in transfer.keys where !["allow", "pending-ttl"].contains(key) {
+                throw ConfigError("\(source): unknown key 'transfer.\(key)' (known: allow, pending-ttl)")
+            }
+            if let allow = transfer["allow"] {
+                guard let list = allow as? [[String: Any]] else {
+                    throw ConfigError("\(source): 'transfer.allow' must be a list of {address, key}")
+                }
+                for entry in list {
+                    guard let text = entry["address"] as? String, let prefix = AddressPrefix(text) else {
+                        throw ConfigError("\(source): transfer.allow: '\(entry["address"] ?? "")' is not an address or prefix")
+                    }
+                    config.transfer.rules.append(.init(prefix: prefix, keyName: try keyName(entry["key"], "transfer.allow")))
+                }
+            }
+            if let ttl = transfer["pending-ttl"] {
+                guard let value = ttl as? Int, value >= 1, value <= 3600 else {
+                    throw ConfigError("\(source): 'transfer.pending-ttl' must be seconds, 1 to 3600")
+                }
+                config.transfer.pendingTTL = UInt32(value)
+            }
+        }
+        if let notify = map["notify"] {
+            guard let list = notify as? [[String: Any]] else {
+                throw ConfigError("\(source): 'notify' must be a list of {address: HOST:PORT, key}")
+            }
+            for entry in list {
+                guard let text = entry["address"] as? String else {
+                    throw ConfigError("\(source): each notify entry needs an address (HOST:PORT)")
+                }
+                let address = try ListenAddress(parsing: text)
+                config.notify.append(NotifyTarget(address: address, keyName: try keyName(entry["key"], "notify")))
+            }
+        }
+    }
+
+    static func parseAbuseControls(_ map: [String: Any], into config: inout DaemonConfig, source: String)
+        throws(ConfigError)
+    {
+        if let rrl = map["rrl"] {
+            guard let rrl = rrl as? [String: Any] else { throw ConfigError("\(source): 'rrl' must be a mapping") }
+            let known = ["responses-per-second", "slip", "ipv4-prefix", "ipv6-prefix", "exempt"]
+            for key in rrl.keys where !known.contains(key) {
+                throw ConfigError("\(source): unknown key 'rrl.\(key)' (known: \(known.joined(separator: ", ")))")
+            }
+            func integer(_ key: String, _ range: ClosedRange<Int>) throws(ConfigError) -> Int? {
+                guard let value = rrl[key] else { return nil }
+                guard let number = value as? Int, range.contains(number) else {
+                    throw ConfigError("\(source): 'rrl.\(key)' must be \(range.lowerBound) to \(range.upperBound)")
+                }
+                return number
+            }
+            if let value = try integer("responses-per-second", 0...1_000_000) { config.rateLimit.responsesPerSecond = value }
+            if let value = try integer("slip", 0...100) { config.rateLimit.slip = value }
+            if let value = try integer("ipv4-prefix", 8...32) { config.rateLimit.ipv4PrefixLength = value }
+            if let value = try integer("ipv6-prefix", 16...128) { config.rateLimit.ipv6PrefixLength = value }
+            if let exempt = rrl["exempt"] {
+                guard let list = exempt as? [Any] else { throw ConfigError("\(source): 'rrl.exempt' must be a list of prefixes") }
+                config.rateLimit.exempt = []
+                for item in list {
+                    guard let text = item as? String, let prefix = AddressPrefix(text) else {
+                        throw ConfigError("\(source): rrl.exempt: '\(item)' is not an address or prefix")
+                    }
+                    config.rateLimit.exempt.append(prefix)
+                }
+            }
+        }
+        if let cookies = map["cookies"] {
+            guard let cookies = cookies as? [String: Any] else { throw ConfigError("\(source): 'cookies' must be a mapping") }
+            for key in cookies.keys where !["enabled", "secret", "rotation"].contains(key) {
+                throw ConfigError("\(source): unknown key 'cookies.\(key)' (known: enabled, secret, rotation)")
+            }
+            if let enabled = cookies["enabled"] {
+                guard let flag = enabled as? Bool else { throw ConfigError("\(source): 'cookies.enabled' must be true or false") }
+                config.cookiesEnabled = flag
+            }
+            if let secret = cookies["secret"] {
+                guard let text = secret as? String, text.count == 32,
+                    let bytes = Optional(stride(from: 0, to: 32, by: 2).compactMap({ offset -> UInt8? in
+                        let start = text.index(text.startIndex, offsetBy: offset)
+                        return UInt8(text[start..<text.index(start, offsetBy: 2)], radix: 16)
+                    })), bytes.count == 16
+                else {
+                    throw ConfigError("\(source): 'cookies.secret' must be 32 hex digits (16 bytes)")
+                }
+                config.cookieSecret = bytes
+            }
+            if let rotation = cookies["rotation"] {
+                guard let value = number(rotation), value >= 60 else {
+                    throw ConfigError("\(source): 'cookies.rotation' must be seconds, at least 60")
+                }
+                config.cookieRotation = value
+            }
+        }
     }
 
     private static func number(_ value: Any) -> Double? {

@@ -22,7 +22,12 @@ public actor FailoverService {
     public typealias MutationBuilder = @Sendable (FailoverModel, Int64) throws(FailoverError) -> Mutation
 
     /// Journal records after which the state is compacted into a new snapshot.
-    static let compactionThreshold = 50_000
+    public static let defaultCompactionThreshold = 50_000
+    private var compactionThreshold = FailoverService.defaultCompactionThreshold
+
+    public func setCompactionThreshold(_ records: Int) {
+        compactionThreshold = max(1, records)
+    }
 
     private var model: FailoverModel
     private let store: StateStore
@@ -32,10 +37,15 @@ public actor FailoverService {
     private let snapshots: SnapshotStore
     private let logger: Logger
     private let clock: @Sendable () -> Int64
+    private let metrics: ServiceMetrics
     private var scheduler: SwitchScheduler? = nil
     private var pending: [(MutationBuilder, CheckedContinuation<Result<Commit, FailoverError>, Never>)] = []
     private var flushing = false
     private var listeners: [UUID: @Sendable ([ModelEvent], FailoverModel, Int64) -> Void] = [:]
+    /// Told of every published snapshot: old, new, the groups whose records
+    /// may differ, and whether the static zone changed (transfers, NOTIFY).
+    public typealias PublishObserver = @Sendable (ZoneSnapshot, ZoneSnapshot, Set<UInt32>, Bool) -> Void
+    private var publishObserver: PublishObserver? = nil
     public private(set) var committedMutations = 0
     public private(set) var failedCommits = 0
 
@@ -43,7 +53,8 @@ public actor FailoverService {
     /// first snapshot. Throws with the file and offset on corruption.
     public init(
         stateDirectory: String, zone: StaticZone, ttl: UInt32, defaultDelaySeconds: Double, snapshots: SnapshotStore,
-        logger: Logger, clock: @escaping @Sendable () -> Int64 = WallClock.preciseMilliseconds
+        logger: Logger, clock: @escaping @Sendable () -> Int64 = WallClock.preciseMilliseconds,
+        metrics: ServiceMetrics = .disabled
     ) throws(FailoverError) {
         let (store, model, warnings) = try StateStore.open(directory: stateDirectory)
         for warning in warnings { logger.warning("\(warning)") }
@@ -55,7 +66,8 @@ public actor FailoverService {
         self.snapshots = snapshots
         self.logger = logger
         self.clock = clock
-        snapshots.publish(SnapshotBuilder.build(model: model, zone: zone, ttl: ttl))
+        self.metrics = metrics
+        snapshots.publish(metrics.measureSnapshotBuild { SnapshotBuilder.build(model: model, zone: zone, ttl: ttl) })
         logger.info(
             "state loaded from \(stateDirectory): \(model.apps.count) apps, \(model.groups.count) groups, \(model.pendingSwitches.count) pending switches, \(store.journalRecords) journal records")
     }
@@ -90,7 +102,14 @@ public actor FailoverService {
     public func replaceZone(_ zone: StaticZone, ttl: UInt32) {
         self.zone = zone
         self.ttl = ttl
-        snapshots.publish(SnapshotBuilder.build(model: model, zone: zone, ttl: ttl))
+        let old = snapshots.load()
+        let new = metrics.measureSnapshotBuild { SnapshotBuilder.build(model: model, zone: zone, ttl: ttl) }
+        snapshots.publish(new)
+        publishObserver?(old, new, [], true)
+    }
+
+    public func setPublishObserver(_ observer: @escaping PublishObserver) {
+        publishObserver = observer
     }
 
     /// True when an address collides with a static name.
@@ -148,11 +167,19 @@ public actor FailoverService {
             }
             if !accepted.isEmpty {
                 do {
+                    let syncStarted = ContinuousClock.now
                     _ = try store.append(accepted)
+                    metrics.journalSynced(ContinuousClock.now - syncStarted)
+                    let previous = model
                     model = working
                     committedMutations += accepted.count
-                    snapshots.publish(SnapshotBuilder.build(model: model, zone: zone, ttl: ttl))
+                    let old = snapshots.load()
+                    let new = metrics.measureSnapshotBuild { SnapshotBuilder.build(model: model, zone: zone, ttl: ttl) }
+                    snapshots.publish(new)
                     syncScheduler(allEvents)
+                    if let publishObserver {
+                        publishObserver(old, new, Self.touchedGroups(allEvents, before: previous, after: model), false)
+                    }
                 } catch {
                     failedCommits += accepted.count
                     logger.error("cannot make \(accepted.count) change(s) durable: \(error.message)")
@@ -169,11 +196,34 @@ public actor FailoverService {
             if !allEvents.isEmpty {
                 for listener in listeners.values { listener(allEvents, model, now) }
             }
-            if store.journalRecords >= Self.compactionThreshold {
+            if store.journalRecords >= compactionThreshold {
                 compact()
             }
         }
         flushing = false
+    }
+
+    /// Groups whose DNS records may have changed with these events.
+    static func touchedGroups(_ events: [ModelEvent], before: FailoverModel, after: FailoverModel) -> Set<UInt32> {
+        var touched = Set<UInt32>()
+        for event in events {
+            switch event {
+            case .switchScheduled(let group), .switchDone(let group), .switchCancelled(let group, _),
+                .groupChanged(let group):
+                touched.insert(group.address.value)
+            case .groupDeleted(let address):
+                touched.insert(address.value)
+            case .appChanged(let app):
+                for group in before.groups(referencing: app.id) + after.groups(referencing: app.id) {
+                    touched.insert(group.address.value)
+                }
+            case .appRemoved(let id):
+                for group in before.groups(referencing: id) { touched.insert(group.address.value) }
+            case .statusChanged:
+                break
+            }
+        }
+        return touched
     }
 
     /// Writes a new snapshot file and starts an empty journal.

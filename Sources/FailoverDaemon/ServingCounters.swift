@@ -7,8 +7,13 @@ public final class ServingCounters: Sendable {
     public let tcpAnswered = ManagedAtomic<Int>(0)
     public let tcpDropped = ManagedAtomic<Int>(0)
     public let tcpConnectionsRefused = ManagedAtomic<Int>(0)
+    /// Answers withheld or truncated by response rate limiting.
+    public let rateLimitedDropped = ManagedAtomic<Int>(0)
+    public let rateLimitedSlipped = ManagedAtomic<Int>(0)
     /// Bumped by every UDP worker loop turn, so a watchdog can tell a stuck worker.
     public let udpLoopTurns = ManagedAtomic<Int>(0)
+    /// Answered queries by transport, type and rcode, and truncated answers.
+    public let queries = QueryCounters()
 
     public init() {}
 

@@ -71,11 +71,11 @@ public enum Systemd {
             let fd = Int32(SD_LISTEN_FDS_START) + Int32(index)
             let name = names?[index].map { String(cString: $0) } ?? "unknown"
             var kind = PassedSocket.Kind.other
-            if sd_is_socket_inet(fd, 0, Int32(SOCK_DGRAM.rawValue), -1, 0) > 0 {
+            if sd_is_socket_inet(fd, 0, Int32(Glibc.SOCK_DGRAM.rawValue), -1, 0) > 0 {
                 kind = .udp
-            } else if sd_is_socket_inet(fd, 0, Int32(SOCK_STREAM.rawValue), 1, 0) > 0 {
+            } else if sd_is_socket_inet(fd, 0, Int32(Glibc.SOCK_STREAM.rawValue), 1, 0) > 0 {
                 kind = .tcpListener
-            } else if sd_is_socket_unix(fd, Int32(SOCK_STREAM.rawValue), 1, nil, 0) > 0 {
+            } else if sd_is_socket_unix(fd, Int32(Glibc.SOCK_STREAM.rawValue), 1, nil, 0) > 0 {
                 kind = .unixListener
             }
             sockets.append(PassedSocket(fd: fd, name: name, kind: kind))

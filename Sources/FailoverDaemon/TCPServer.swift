@@ -4,6 +4,7 @@ import NIOCore
 import NIOPosix
 import QueryEngine
 import ZoneData
+import ZoneTransfer
 
 /// DNS over TCP (RFC 7766): two-byte length prefix, many queries per
 /// connection, pipelined queries answered in order, an idle timeout, a
@@ -28,12 +29,14 @@ public final class TCPServer: Sendable {
     private let counters: ServingCounters
     private let limits: Limits
     private let logger: Logger
+    private let transfers: TransferResponder?
     private let openConnections = ManagedAtomic<Int>(0)
 
     public init(
         group: EventLoopGroup, engine: QueryEngine, store: SnapshotStore, counters: ServingCounters, limits: Limits,
-        logger: Logger
+        transfers: TransferResponder? = nil, logger: Logger
     ) {
+        self.transfers = transfers
         self.group = group
         self.engine = engine
         self.store = store
@@ -62,7 +65,8 @@ public final class TCPServer: Sendable {
                 }
                 return channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(
-                        DNSOverTCPHandler(engine: engine, store: store, counters: counters, limits: limits))
+                        DNSOverTCPHandler(engine: engine, store: store, counters: counters, limits: limits,
+                                          transfers: transfers, logger: logger))
                 }
             }
     }
@@ -94,11 +98,16 @@ final class DNSOverTCPHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var wroteSinceFlush = false
     private var peerHalfClosed = false
     private var inFlightWrites = 0
+    private let transfers: TransferResponder?
+    private let logger: Logger?
 
     /// Two-byte length prefix plus the largest message.
     private static let responseCapacity = 65535 + 2
 
-    init(engine: QueryEngine, store: SnapshotStore, counters: ServingCounters, limits: TCPServer.Limits) {
+    init(engine: QueryEngine, store: SnapshotStore, counters: ServingCounters, limits: TCPServer.Limits,
+         transfers: TransferResponder? = nil, logger: Logger? = nil) {
+        self.transfers = transfers
+        self.logger = logger
         self.engine = engine
         self.store = store
         self.counters = counters
@@ -137,6 +146,24 @@ final class DNSOverTCPHandler: ChannelInboundHandler, RemovableChannelHandler {
             }
             guard buffer.readableBytes >= 2 + Int(length) else { break }
             buffer.moveReaderIndex(forwardBy: 2)
+            if let transfers,
+                buffer.withUnsafeReadableBytes({ TransferResponder.isTransferQuery(UnsafeRawBufferPointer(rebasing: $0[0..<Int(length)])) })
+            {
+                let query = buffer.readBytes(length: Int(length)) ?? []
+                let peer = context.channel.remoteAddress?.ipAddress.flatMap(AddressPrefix.parseAddress) ?? []
+                let messages = transfers.respond(to: query, peer: peer, snapshot: snapshot,
+                                                 now: UInt64(now / 1000))
+                logger?.info("zone transfer to \(context.channel.remoteAddress?.description ?? "?"): \(messages.count) message(s), serial \(snapshot.serial)")
+                for message in messages {
+                    var out = context.channel.allocator.buffer(capacity: message.count + 2)
+                    out.writeInteger(UInt16(message.count))
+                    out.writeBytes(message)
+                    context.write(wrapOutboundOut(out), promise: nil)
+                }
+                wroteSinceFlush = true
+                counters.tcpAnswered.wrappingIncrement(ordering: .relaxed)
+                continue
+            }
             var out = context.channel.allocator.buffer(capacity: Self.responseCapacity)
             let outcome = buffer.readWithUnsafeReadableBytes { query -> (Int, Int) in
                 let message = UnsafeRawBufferPointer(rebasing: query[0..<Int(length)])
@@ -145,6 +172,7 @@ final class DNSOverTCPHandler: ChannelInboundHandler, RemovableChannelHandler {
                     let outcome = engine.respond(to: message, into: response, transport: .tcp, snapshot: snapshot,
                                                  scratch: scratch, now: now)
                     guard outcome.disposition == .answered else { return 0 }
+                    counters.queries.record(outcome, transport: .tcp, stripe: QueryCounters.tcpStripe)
                     raw.storeBigEndianUInt16(UInt16(outcome.length), at: 0)
                     return 2 + outcome.length
                 }

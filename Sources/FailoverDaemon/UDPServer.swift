@@ -40,7 +40,13 @@ public final class UDPServer: @unchecked Sendable {
     private let stallAfter: Double?
 
     /// Takes ownership of bound UDP sockets.
-    public init(sockets: [Int32], engine: QueryEngine, store: SnapshotStore, counters: ServingCounters, logger: Logger) {
+    private let limiter: ResponseRateLimiter?
+    private let cookies: CookieStore?
+
+    public init(sockets: [Int32], engine: QueryEngine, store: SnapshotStore, counters: ServingCounters,
+                limiter: ResponseRateLimiter? = nil, cookies: CookieStore? = nil, logger: Logger) {
+        self.limiter = limiter
+        self.cookies = cookies
         self.sockets = sockets
         self.engine = engine
         self.store = store
@@ -129,13 +135,31 @@ public final class UDPServer: @unchecked Sendable {
             for index in 0..<Int(received) {
                 let query = UnsafeRawBufferPointer(start: incoming[index].buffer, count: Int(incoming[index].length))
                 let response = UnsafeMutableRawBufferPointer(start: outgoing[replies].buffer, count: Self.sendBufferSize)
+                let client = ClientAddress.from(incoming + index)
                 let outcome = engine.respond(to: query, into: response, transport: .udp, snapshot: snapshot,
-                                             scratch: scratch, now: now)
+                                             scratch: scratch, now: now, client: client, cookies: cookies?.load())
                 guard outcome.disposition == .answered else {
                     dropped += 1
                     continue
                 }
-                outgoing[replies].length = UInt32(outcome.length)
+                var length = outcome.length
+                if let limiter, let client, !outcome.validCookie {
+                    switch limiter.verdict(for: client, second: UInt32(truncatingIfNeeded: now / 1000)) {
+                    case .send:
+                        break
+                    case .drop:
+                        counters.rateLimitedDropped.wrappingIncrement(ordering: .relaxed)
+                        continue
+                    case .slip:
+                        // Header and question only, TC set: a real client retries over TCP.
+                        counters.rateLimitedSlipped.wrappingIncrement(ordering: .relaxed)
+                        response[2] |= 0x02
+                        for offset in 6..<12 { response[offset] = 0 }
+                        length = outcome.questionEnd
+                    }
+                }
+                counters.queries.record(outcome, transport: .udp, stripe: workerIndex)
+                outgoing[replies].length = UInt32(length)
                 outgoing[replies].peer = incoming[index].peer
                 outgoing[replies].peer_length = incoming[index].peer_length
                 replies += 1

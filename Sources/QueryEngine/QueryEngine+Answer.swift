@@ -40,7 +40,7 @@ extension QueryEngine {
         scratch: QueryScratch
     ) -> QueryOutcome {
         let limit = sizeLimit(request, transport: transport, capacity: response.count)
-        let optReserve = request.hasEDNS ? Self.optRecordSize : 0
+        let optReserve = request.hasEDNS ? optSize(scratch) : 0
         guard request.questionEnd + optReserve <= limit else { return .dropped }
         UnsafeMutableRawBufferPointer(rebasing: response[DNSHeader.size..<request.questionEnd])
             .copyMemory(from: UnsafeRawBufferPointer(rebasing: query[DNSHeader.size..<request.questionEnd]))
@@ -58,7 +58,7 @@ extension QueryEngine {
 
         var offset = writer.offset
         if request.hasEDNS {
-            offset = writeOPT(into: response, at: offset, extendedRcode: 0, dnssecOK: request.dnssecOK)
+            offset = writeOPT(into: response, at: offset, extendedRcode: 0, dnssecOK: request.dnssecOK, scratch: scratch)
         }
         var header = responseHeader(request.header)
         header.rcode = UInt8(counts.rcode.rawValue & 0xF)
@@ -70,7 +70,7 @@ extension QueryEngine {
         header.additionalCount = UInt16(counts.additional + (request.hasEDNS ? 1 : 0))
         header.write(to: response)
         return QueryOutcome(disposition: .answered, length: offset, rcode: counts.rcode, queryType: queryType,
-                            truncated: counts.truncated)
+                            truncated: counts.truncated, questionEnd: request.questionEnd)
     }
 
     /// Looks the query name up, follows CNAMEs inside the zone, and writes the

@@ -11,7 +11,7 @@ extension QueryEngine {
         scratch: QueryScratch, now: Int64
     ) -> QueryOutcome {
         let limit = sizeLimit(request, transport: transport, capacity: response.count)
-        let optReserve = request.hasEDNS ? Self.optRecordSize : 0
+        let optReserve = request.hasEDNS ? optSize(scratch) : 0
         guard request.questionEnd + optReserve <= limit else { return .dropped }
         UnsafeMutableRawBufferPointer(rebasing: response[DNSHeader.size..<request.questionEnd])
             .copyMemory(from: UnsafeRawBufferPointer(rebasing: query[DNSHeader.size..<request.questionEnd]))
@@ -68,7 +68,7 @@ extension QueryEngine {
 
         var offset = writer.offset
         if request.hasEDNS {
-            offset = writeOPT(into: response, at: offset, extendedRcode: 0, dnssecOK: request.dnssecOK)
+            offset = writeOPT(into: response, at: offset, extendedRcode: 0, dnssecOK: request.dnssecOK, scratch: scratch)
         }
         var header = responseHeader(request.header)
         header.isAuthoritative = true
@@ -79,7 +79,7 @@ extension QueryEngine {
         header.additionalCount = request.hasEDNS ? 1 : 0
         header.write(to: response)
         return QueryOutcome(disposition: .answered, length: offset, rcode: .noError, queryType: queryType,
-                            truncated: counts.truncated)
+                            truncated: counts.truncated, questionEnd: request.questionEnd)
     }
 
     /// TTL of a group answer: the configured TTL, or while a switch is

@@ -22,6 +22,8 @@ public struct QueryEngine: Sendable {
     static let maxTCPMessage = 65535
     /// An OPT record with no options: root name, type, class, TTL, RDLENGTH.
     static let optRecordSize = 11
+    /// EDNS option code of COOKIE (RFC 7873).
+    static let cookieOptionCode: UInt16 = 10
 
     public let options: Options
 
@@ -33,22 +35,51 @@ public struct QueryEngine: Sendable {
     /// `response` hold the reply, or nothing when it is dropped. `now` (ms
     /// since the Unix epoch, read once per batch by the caller) drives the TTL
     /// countdown of groups with a pending switch.
+    /// `client` and `cookies` enable DNS cookies (RFC 7873, RFC 9018).
     public func respond(
         to query: UnsafeRawBufferPointer, into response: UnsafeMutableRawBufferPointer,
-        transport: Transport, snapshot: ZoneSnapshot, scratch: QueryScratch, now: Int64 = 0
+        transport: Transport, snapshot: ZoneSnapshot, scratch: QueryScratch, now: Int64 = 0,
+        client: ClientAddress? = nil, cookies: CookieSecrets? = nil
     ) -> QueryOutcome {
+        var outcome = respondWithoutCookieFacts(to: query, into: response, transport: transport, snapshot: snapshot,
+                                                scratch: scratch, now: now, client: client, cookies: cookies)
+        outcome.validCookie = scratch.validCookie
+        return outcome
+    }
+
+    func respondWithoutCookieFacts(
+        to query: UnsafeRawBufferPointer, into response: UnsafeMutableRawBufferPointer,
+        transport: Transport, snapshot: ZoneSnapshot, scratch: QueryScratch, now: Int64,
+        client: ClientAddress?, cookies: CookieSecrets?
+    ) -> QueryOutcome {
+        scratch.validCookie = false
+        scratch.hasReplyCookie = false
         guard let header = DNSHeader(bytes: query), !header.isResponse else { return .dropped }
         var request = ParsedQuery(header: header)
 
+        if header.opcode == .notify, header.questionCount == 1, parseQuestion(query, &request, scratch: scratch) {
+            // We are the primary: nobody else's NOTIFY concerns us (RFC 1996).
+            return writeBare(request, rcode: .refused, query: query, into: response, transport: transport, scratch: scratch)
+        }
         if header.opcode != .query {
+            request.hasQuestion = false
             return writeBare(request, rcode: .notImp, query: query, into: response, transport: transport, scratch: scratch)
         }
         guard header.questionCount == 1 else {
             return writeBare(request, rcode: .formErr, query: query, into: response, transport: transport, scratch: scratch)
         }
         guard parseQuestion(query, &request, scratch: scratch) else { return .dropped }
-        guard header.answerCount == 0, header.authorityCount == 0, parseAdditional(query, &request) else {
+        // Only IXFR carries a record outside the additional section: the
+        // secondary's SOA in authority (RFC 1995 3).
+        let isIXFR = request.queryType == RecordType.ixfr.rawValue
+        guard header.answerCount == 0, header.authorityCount == 0 || (isIXFR && header.authorityCount == 1),
+            parseAdditional(query, &request)
+        else {
             return writeBare(request, rcode: .formErr, query: query, into: response, transport: transport, scratch: scratch)
+        }
+        if let clientCookie = request.clientCookieOffset, let client, let cookies {
+            prepareCookie(query, clientCookieAt: clientCookie, request: request, client: client, secrets: cookies,
+                          now: UInt32(truncatingIfNeeded: now / 1000), scratch: scratch)
         }
         if let version = request.ednsVersion, version != 0 {
             return writeBare(request, rcode: .badVers, query: query, into: response, transport: transport, scratch: scratch)
@@ -60,8 +91,12 @@ public struct QueryEngine: Sendable {
         if queryType == .opt {
             return writeBare(request, rcode: .formErr, query: query, into: response, transport: transport, scratch: scratch)
         }
-        // Transfers, the mail meta-types and other meta-types are not served here.
-        if queryType.isMetaType && queryType != .any {
+        // IXFR over UDP: the current SOA tells the secondary to come over TCP
+        // or that it is up to date (RFC 1995 2).
+        if queryType == .ixfr, transport == .udp {
+            request.queryType = RecordType.soa.rawValue
+        } else if queryType.isMetaType && queryType != .any {
+            // Transfers go to the transfer responder over TCP; the mail meta-types are not served.
             let rcode: ResponseCode = (queryType == .axfr || queryType == .ixfr) && transport == .tcp ? .refused : .notImp
             return writeBare(request, rcode: rcode, query: query, into: response, transport: transport, scratch: scratch)
         }
@@ -96,6 +131,41 @@ public struct QueryEngine: Sendable {
         var ednsVersion: UInt8? = nil
         var ednsPayload = 0
         var dnssecOK = false
+        /// Where the 8-byte client cookie sits in the query, if sent.
+        var clientCookieOffset: Int? = nil
+        var serverCookieOffset = 0
+        var serverCookieLength = 0
+    }
+
+    /// Checks the query's server cookie and makes the reply's cookie.
+    func prepareCookie(
+        _ query: UnsafeRawBufferPointer, clientCookieAt offset: Int, request: ParsedQuery, client: ClientAddress,
+        secrets: CookieSecrets, now: UInt32, scratch: QueryScratch
+    ) {
+        let clientCookie = UnsafeRawBufferPointer(rebasing: query[offset..<(offset + 8)])
+        if request.serverCookieLength > 0 {
+            let start = request.serverCookieOffset
+            scratch.validCookie = Self.serverCookieIsValid(
+                UnsafeRawBufferPointer(rebasing: query[start..<(start + request.serverCookieLength)]),
+                clientCookie: clientCookie, client: client, secrets: secrets, now: now, scratch: scratch)
+        }
+        let reply = scratch.replyCookie
+        for index in 0..<8 { reply[index] = clientCookie[index] }
+        reply[8] = 1
+        reply[9] = 0
+        reply[10] = 0
+        reply[11] = 0
+        reply.storeBigEndianUInt32(now, at: 12)
+        let hash = Self.cookieHash(clientCookie: clientCookie, version: 1, reserved: (0, 0, 0), timestamp: now,
+                                   client: client, key: secrets.current, scratch: scratch)
+        for index in 0..<8 { reply[16 + index] = UInt8(truncatingIfNeeded: hash >> (8 * UInt64(index))) }
+        scratch.hasReplyCookie = true
+    }
+
+    /// Size of our OPT record: with a COOKIE option when replying with one.
+    @inline(__always)
+    func optSize(_ scratch: QueryScratch) -> Int {
+        scratch.hasReplyCookie ? Self.optRecordSize + 4 + 24 : Self.optRecordSize
     }
 
     /// Reads the question in place: uncompressed labels only (a pointer can
@@ -140,6 +210,11 @@ public struct QueryEngine: Sendable {
     /// well formed) and TSIG only last. False means FORMERR.
     func parseAdditional(_ query: UnsafeRawBufferPointer, _ request: inout ParsedQuery) -> Bool {
         var reader = WireReader(query, offset: request.questionEnd)
+        for _ in 0..<Int(request.header.authorityCount) {
+            guard reader.skipName(), reader.skip(8), let length = reader.readUInt16(), reader.skip(Int(length)) else {
+                return false
+            }
+        }
         let count = Int(request.header.additionalCount)
         for index in 0..<count {
             let ownerStart = reader.offset
@@ -154,9 +229,16 @@ public struct QueryEngine: Sendable {
                 request.dnssecOK = ttl & 0x8000 != 0
                 var options = WireReader(UnsafeRawBufferPointer(rebasing: query[reader.offset..<(reader.offset + Int(length))]))
                 while options.remaining > 0 {
-                    guard options.readUInt16() != nil, let optionLength = options.readUInt16(),
-                        options.skip(Int(optionLength))
-                    else { return false }
+                    guard let code = options.readUInt16(), let optionLength = options.readUInt16() else { return false }
+                    let valueStart = reader.offset + options.offset
+                    guard options.skip(Int(optionLength)) else { return false }
+                    if code == Self.cookieOptionCode {
+                        // RFC 7873 5.2.2: a client cookie alone (8) or with a server cookie (8 to 32).
+                        guard optionLength == 8 || (optionLength >= 16 && optionLength <= 40) else { return false }
+                        request.clientCookieOffset = valueStart
+                        request.serverCookieOffset = valueStart + 8
+                        request.serverCookieLength = Int(optionLength) - 8
+                    }
                 }
             } else if type == RecordType.tsig.rawValue, index != count - 1 {
                 return false
@@ -188,7 +270,7 @@ public struct QueryEngine: Sendable {
         var header = responseHeader(request.header)
         header.rcode = UInt8(rcode.rawValue & 0xF)
         var offset = DNSHeader.size
-        if request.hasQuestion, request.questionEnd <= limit - (request.hasEDNS ? Self.optRecordSize : 0) {
+        if request.hasQuestion, request.questionEnd <= limit - (request.hasEDNS ? optSize(scratch) : 0) {
             UnsafeMutableRawBufferPointer(rebasing: response[DNSHeader.size..<request.questionEnd])
                 .copyMemory(from: UnsafeRawBufferPointer(rebasing: query[DNSHeader.size..<request.questionEnd]))
             offset = request.questionEnd
@@ -196,12 +278,13 @@ public struct QueryEngine: Sendable {
         }
         if request.hasEDNS {
             offset = writeOPT(into: response, at: offset, extendedRcode: UInt8(rcode.rawValue >> 4),
-                              dnssecOK: request.dnssecOK)
+                              dnssecOK: request.dnssecOK, scratch: scratch)
             header.additionalCount = 1
         }
         header.write(to: response)
         return QueryOutcome(disposition: .answered, length: offset, rcode: rcode,
-                            queryType: RecordType(request.queryType), truncated: false)
+                            queryType: RecordType(request.queryType), truncated: false,
+                            questionEnd: header.questionCount == 1 ? request.questionEnd : DNSHeader.size)
     }
 
     /// QR set; ID, opcode and RD copied; AA, TC, RA, Z, AD, CD and counts clear.
@@ -215,10 +298,10 @@ public struct QueryEngine: Sendable {
     }
 
     /// Writes our OPT record: payload size, extended rcode, version 0, DO
-    /// echoed, no options.
+    /// echoed, and our COOKIE when the client sent one; no other options.
     @inline(__always)
-    func writeOPT(into response: UnsafeMutableRawBufferPointer, at offset: Int, extendedRcode: UInt8, dnssecOK: Bool)
-        -> Int
+    func writeOPT(into response: UnsafeMutableRawBufferPointer, at offset: Int, extendedRcode: UInt8, dnssecOK: Bool,
+                  scratch: QueryScratch) -> Int
     {
         response[offset] = 0
         response.storeBigEndianUInt16(RecordType.opt.rawValue, at: offset + 1)
@@ -226,7 +309,14 @@ public struct QueryEngine: Sendable {
         response[offset + 5] = extendedRcode
         response[offset + 6] = 0
         response.storeBigEndianUInt16(dnssecOK ? 0x8000 : 0, at: offset + 7)
-        response.storeBigEndianUInt16(0, at: offset + 9)
-        return offset + Self.optRecordSize
+        guard scratch.hasReplyCookie else {
+            response.storeBigEndianUInt16(0, at: offset + 9)
+            return offset + Self.optRecordSize
+        }
+        response.storeBigEndianUInt16(28, at: offset + 9)
+        response.storeBigEndianUInt16(Self.cookieOptionCode, at: offset + 11)
+        response.storeBigEndianUInt16(24, at: offset + 13)
+        for index in 0..<24 { response[offset + 15 + index] = scratch.replyCookie[index] }
+        return offset + Self.optRecordSize + 28
     }
 }

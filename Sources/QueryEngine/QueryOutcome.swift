@@ -15,6 +15,23 @@ public struct QueryOutcome: Equatable, Sendable {
     public var rcode: ResponseCode
     public var queryType: RecordType
     public var truncated: Bool
+    /// The query carried a valid server cookie: the client's address is
+    /// proven (rate limiting exempts it).
+    public var validCookie = false
+    /// End of the question in the response (a slipped, truncated reply keeps
+    /// only header and question).
+    public var questionEnd = 0
+
+    public init(disposition: Disposition, length: Int, rcode: ResponseCode, queryType: RecordType, truncated: Bool,
+                validCookie: Bool = false, questionEnd: Int = 0) {
+        self.disposition = disposition
+        self.length = length
+        self.rcode = rcode
+        self.queryType = queryType
+        self.truncated = truncated
+        self.validCookie = validCookie
+        self.questionEnd = questionEnd
+    }
 
     public static let dropped = QueryOutcome(disposition: .dropped, length: 0, rcode: .noError,
                                              queryType: RecordType(0), truncated: false)

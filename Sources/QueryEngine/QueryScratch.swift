@@ -13,6 +13,8 @@ public final class QueryScratch {
     let chaseName: UnsafeMutableRawBufferPointer
     let chaseOriginal: UnsafeMutableRawBufferPointer
     let wildcardName: UnsafeMutableRawBufferPointer
+    var validCookie = false
+    var hasReplyCookie = false
     /// Nodes already answered in this response (CNAME loop check).
     let visited: UnsafeMutablePointer<Int>
     static let visitedCapacity = 32
@@ -22,6 +24,10 @@ public final class QueryScratch {
     var gluedCount = 0
     let labelOffsets: UnsafeMutablePointer<Int>
     public let compression: CompressionTable
+    /// Input of the cookie hash (client cookie, version, reserved, time, address).
+    let cookieInput: UnsafeMutableRawBufferPointer
+    /// The COOKIE option value for the reply: client cookie + server cookie.
+    let replyCookie: UnsafeMutableRawBufferPointer
 
     public init() {
         lowercasedName = .allocate(byteCount: Self.nameCapacity, alignment: 1)
@@ -32,6 +38,8 @@ public final class QueryScratch {
         glued = .allocate(capacity: Self.visitedCapacity)
         labelOffsets = .allocate(capacity: Self.labelCapacity)
         compression = CompressionTable()
+        cookieInput = .allocate(byteCount: 40, alignment: 8)
+        replyCookie = .allocate(byteCount: 24, alignment: 8)
     }
 
     deinit {
@@ -41,6 +49,8 @@ public final class QueryScratch {
         wildcardName.deallocate()
         visited.deallocate()
         glued.deallocate()
+        cookieInput.deallocate()
+        replyCookie.deallocate()
         labelOffsets.deallocate()
     }
 }

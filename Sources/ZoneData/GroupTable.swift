@@ -82,9 +82,9 @@ public final class GroupTable: Sendable {
     /// TTL of group answers, seconds.
     public let ttl: UInt32
     public let count: Int
-    private let keys: [UInt32]
-    private let answerIndexes: [Int32]
-    private let dues: [Int64]
+    fileprivate let keys: [UInt32]
+    fileprivate let answerIndexes: [Int32]
+    fileprivate let dues: [Int64]
     private let mask: Int
 
     public init(ttl: UInt32, answers: [WebHeadAnswer], entries: [Entry]) {
@@ -140,5 +140,44 @@ public final class GroupTable: Sendable {
             value = value * 10 + UInt32(digit)
         }
         return value
+    }
+}
+
+extension GroupTable {
+    /// Calls `body` for every group (address, answer index, due), in table order.
+    public func forEach(_ body: (UInt32, Int32, Int64) -> Void) {
+        for slot in keys.indices where keys[slot] != Self.emptyKey {
+            body(keys[slot], answerIndexes[slot], dues[slot])
+        }
+    }
+
+    /// The group name label `NNN-NNN-NNN` for an address.
+    public static func label(_ address: UInt32) -> [UInt8] {
+        var digits = [UInt8](repeating: UInt8(ascii: "0"), count: 11)
+        var value = address
+        for index in stride(from: 10, through: 0, by: -1) where index != 3 && index != 7 {
+            digits[index] = UInt8(ascii: "0") + UInt8(value % 10)
+            value /= 10
+        }
+        digits[3] = UInt8(ascii: "-")
+        digits[7] = UInt8(ascii: "-")
+        return digits
+    }
+}
+
+extension WebHeadAnswer {
+    /// The answer's records as (type, RDATA) pairs, for zone transfers.
+    public var rdatas: [(type: RecordType, rdata: [UInt8])] {
+        if !cname.isEmpty { return [(.cname, Array(cname[10...]))] }
+        var result: [(RecordType, [UInt8])] = []
+        for index in 0..<addressCount {
+            let start = index * 16 + 12
+            result.append((.a, Array(addressRecords[start..<(start + 4)])))
+        }
+        for index in 0..<address6Count {
+            let start = index * 28 + 12
+            result.append((.aaaa, Array(address6Records[start..<(start + 16)])))
+        }
+        return result
     }
 }

@@ -55,6 +55,11 @@ struct FailoverdCommand: AsyncParsableCommand {
                 print("configuration \(configuration.source): ok")
                 print("zone \(zone.origin) from \(configuration.zoneFile ?? "built-in default"): \(zone.nodes.count) names, serial \(zone.serial)")
                 print("listen: \(configuration.listen.map(\.description).joined(separator: ", "))")
+                if let metrics = configuration.metricsListen {
+                    print("metrics: http://\(metrics)/metrics" + (metrics.isLoopback ? "" : " (warning: not a loopback address)"))
+                } else {
+                    print("metrics: off")
+                }
                 return
             } catch {
                 FileHandle.standardError.write(Data("failoverd: \(error)\n".utf8))

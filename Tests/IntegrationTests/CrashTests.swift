@@ -22,7 +22,8 @@ extension Integration {
 
         @Test("SIGKILL at random moments under concurrent mutations loses no acknowledged change")
         func killsLoseNothingAcknowledged() throws {
-            let daemon = try DaemonProcess(zone: TestZone.text, label: "crash")
+            // Compaction every 150 records, so many kills land during or around one.
+            let daemon = try DaemonProcess(zone: TestZone.text, extraConfig: "compact-after: 150", label: "crash")
             defer { daemon.stop() }
             let socket = daemon.controlSocket
             let coordinator = CrashCoordinator()

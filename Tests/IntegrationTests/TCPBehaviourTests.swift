@@ -112,7 +112,7 @@ extension Integration {
                                   at: daemon.ipv4, timeout: 1)
                 #expect(tcp.answers.count == 1)
                 let took = Date().timeIntervalSince(started)
-                #expect(took < 0.5, "UDP+TCP answers took \(took) s while other clients stall")
+                #expect(took < 1.5, "UDP+TCP answers took \(took) s while other clients stall")
             }
             // Partial messages are cut off after the message timeout (2 s here).
             #expect(halfQuery.waitForClose(timeout: 4), "a half-sent query still holds its connection\n\(daemon.log())")

@@ -36,7 +36,16 @@ import Testing
         #expect(harness.respond(longName) == nil)
     }
 
-    @Test(arguments: [UInt8(1), 2, 4, 5, 15])
+    @Test func notifyToThePrimaryIsRefused() throws {
+        var bytes = query()
+        bytes[2] = (bytes[2] & 0x87) | (4 << 3)
+        let reply = try Message(bytes: try #require(harness.respond(bytes)).bytes)
+        #expect(reply.responseCode == .refused)
+        #expect(reply.header.opcode == .notify)
+        #expect(!reply.header.isAuthoritative)
+    }
+
+    @Test(arguments: [UInt8(1), 2, 5, 15])
     func unknownOpcodesGetNOTIMPWithTheOpcodeEchoed(opcode: UInt8) throws {
         var bytes = query()
         bytes[2] = (bytes[2] & 0x87) | (opcode << 3)

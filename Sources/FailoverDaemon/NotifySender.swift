@@ -1,0 +1,165 @@
+import CNetShim
+import DNSWire
+import Foundation
+import Logging
+import ZoneTransfer
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A secondary to tell about new serials.
+public struct NotifyTarget: Sendable, Equatable {
+    public var address: ListenAddress
+    public var keyName: DomainName?
+
+    public init(address: ListenAddress, keyName: DomainName?) {
+        self.address = address
+        self.keyName = keyName
+    }
+}
+
+/// Sends NOTIFY (RFC 1996) to every secondary when the serial changes:
+/// coalesced (a burst of commits sends one NOTIFY for the newest serial),
+/// retried with exponential backoff until the secondary answers, signed with
+/// TSIG when the target has a key. One thread, one UDP socket per target.
+public final class NotifySender: @unchecked Sendable {
+    /// Wait between sends for one target: commits within it share a NOTIFY.
+    static let coalesceWindow = 0.05
+    /// First retry after 1 s, doubling: 1, 2, 4, 8, 16 s (RFC 1996 3.6 leaves it to us).
+    static let firstRetry = 1.0
+    static let maxAttempts = 6
+
+    struct Target {
+        var target: NotifyTarget
+        var key: TSIGKey?
+        var fd: Int32
+        var pendingSerial: UInt32? = nil
+        var attempts = 0
+        var nextAttempt = Date.distantPast
+        var lastSent = Date.distantPast
+        var id: UInt16 = 0
+        var sentSerial: UInt32 = 0
+        var sentAt = Date.distantPast
+    }
+
+    private let condition = NSCondition()
+    private var targets: [Target] = []
+    private var running = false
+    private let origin: DomainName
+    private let logger: Logger
+    /// NOTIFYs answered, for tests and stats.
+    public private(set) var acknowledged = 0
+
+    public init(targets: [NotifyTarget], keys: [TSIGKey], origin: DomainName, logger: Logger) {
+        self.origin = origin
+        self.logger = logger
+        for target in targets {
+            let fd = socket(target.address.isIPv6 ? AF_INET6 : AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+            guard fd >= 0 else { continue }
+            _ = target.address.withSockAddr { connect(fd, $0, $1) }
+            let key = target.keyName.flatMap { name in keys.first { $0.name == name } }
+            self.targets.append(Target(target: target, key: key, fd: fd))
+        }
+    }
+
+    public func start() {
+        guard !targets.isEmpty else { return }
+        condition.lock()
+        running = true
+        condition.unlock()
+        let thread = Thread { [self] in loop() }
+        thread.name = "notify"
+        thread.start()
+    }
+
+    public func stop() {
+        condition.lock()
+        running = false
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// Tells every target about `serial` (replacing an older pending one).
+    public func notify(serial: UInt32) {
+        condition.lock()
+        for index in targets.indices {
+            targets[index].pendingSerial = serial
+            targets[index].attempts = 0
+            targets[index].nextAttempt = max(Date(), targets[index].lastSent.addingTimeInterval(Self.coalesceWindow))
+        }
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    private func loop() {
+        condition.lock()
+        while running {
+            let now = Date()
+            var wake = now.addingTimeInterval(0.5)
+            for index in targets.indices {
+                guard let serial = targets[index].pendingSerial else { continue }
+                if targets[index].nextAttempt <= now {
+                    if targets[index].attempts >= Self.maxAttempts {
+                        logger.warning("NOTIFY of serial \(serial) to \(targets[index].target.address) got no answer after \(Self.maxAttempts) tries")
+                        targets[index].pendingSerial = nil
+                        continue
+                    }
+                    send(&targets[index], serial: serial)
+                    targets[index].attempts += 1
+                    targets[index].lastSent = now
+                    targets[index].nextAttempt = now.addingTimeInterval(
+                        Self.firstRetry * Double(1 << (targets[index].attempts - 1)))
+                }
+                wake = min(wake, targets[index].nextAttempt)
+            }
+            let fds = targets.map(\.fd)
+            condition.unlock()
+            let answers = Self.receive(fds, until: wake)
+            condition.lock()
+            for (fd, bytes) in answers {
+                guard let index = targets.firstIndex(where: { $0.fd == fd }), let header = bytes.withUnsafeBytes({ DNSHeader(bytes: $0) }),
+                    header.isResponse, header.opcode == .notify, header.id == targets[index].id
+                else { continue }
+                if header.rcode == 0 {
+                    acknowledged += 1
+                    logger.debug("NOTIFY of serial \(targets[index].sentSerial) acknowledged by \(targets[index].target.address)")
+                    if targets[index].pendingSerial == targets[index].sentSerial { targets[index].pendingSerial = nil }
+                } else {
+                    logger.warning("\(targets[index].target.address) answered NOTIFY with rcode \(ResponseCode(rawValue: UInt16(header.rcode)))")
+                    targets[index].pendingSerial = nil
+                }
+            }
+        }
+        condition.unlock()
+        for target in targets { close(target.fd) }
+    }
+
+    private func send(_ target: inout Target, serial: UInt32) {
+        target.id = UInt16.random(in: 0...UInt16.max)
+        target.sentSerial = serial
+        var header = DNSHeader(id: target.id)
+        header.opcode = .notify
+        header.isAuthoritative = true
+        var message = Message(header: header, questions: [Question(name: origin, type: .soa)]).serialize()
+        if let key = target.key {
+            message = TSIG.sign(message, key: key, priorMAC: nil, now: UInt64(Date().timeIntervalSince1970),
+                                subsequent: false).message
+        }
+        _ = message.withUnsafeBytes { Glibc.send(target.fd, $0.baseAddress, $0.count, 0) }
+    }
+
+    /// Waits for replies on the sockets until `deadline`.
+    private static func receive(_ fds: [Int32], until deadline: Date) -> [(Int32, [UInt8])] {
+        var polls = fds.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
+        let timeout = Int32(max(0, min(500, deadline.timeIntervalSinceNow * 1000)))
+        guard poll(&polls, nfds_t(polls.count), timeout) > 0 else { return [] }
+        var replies: [(Int32, [UInt8])] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        for entry in polls where entry.revents & Int16(POLLIN) != 0 {
+            let count = recv(entry.fd, &buffer, buffer.count, Int32(MSG_DONTWAIT))
+            if count > 0 { replies.append((entry.fd, Array(buffer[0..<count]))) }
+        }
+        return replies
+    }
+}

@@ -1,0 +1,131 @@
+import Atomics
+import CNetShim
+import QueryEngine
+import ZoneTransfer
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Response rate limiting (as NSD, Knot and BIND do it): at most
+/// `responsesPerSecond` answers per second to one source prefix (/24, /56 by
+/// default); past that, every `slip`-th answer is sent truncated (so a real
+/// client retries over TCP, which cannot be spoofed) and the others dropped.
+/// Clients with a valid server cookie and exempt prefixes are never limited.
+///
+/// One fixed table of atomic buckets shared by all UDP workers, updated with
+/// compare-and-swap: no lock, no allocation per query. Two prefixes that hash
+/// to one bucket share a budget until one of them takes it over (the tag).
+public final class ResponseRateLimiter: @unchecked Sendable {
+    public struct Settings: Sendable, Equatable {
+        /// 0 turns rate limiting off.
+        public var responsesPerSecond: Int = 200
+        /// Every n-th limited answer goes out truncated; 0 drops them all.
+        public var slip: Int = 2
+        public var ipv4PrefixLength: Int = 24
+        public var ipv6PrefixLength: Int = 56
+        /// Never limited. Loopback by default: local resolvers and tools.
+        public var exempt: [AddressPrefix] = [AddressPrefix("127.0.0.0/8")!, AddressPrefix("::1/128")!]
+
+        public init() {}
+    }
+
+    public enum Verdict: Equatable {
+        case send
+        case slip
+        case drop
+    }
+
+    /// Buckets: 64 Ki of them (about 2 MB), enough for the prefixes active in one second.
+    static let bucketCount = 1 << 16
+
+    public let settings: Settings
+    private let buckets: [ManagedAtomic<UInt64>]
+    private let exempt: [(isIPv6: Bool, high: UInt64, low: UInt64, maskHigh: UInt64, maskLow: UInt64)]
+    private let maskV4: UInt64
+    private let maskV6High: UInt64
+    private let maskV6Low: UInt64
+
+    public init(settings: Settings) {
+        self.settings = settings
+        buckets = (0..<Self.bucketCount).map { _ in ManagedAtomic<UInt64>(0) }
+        maskV4 = Self.mask(bits: settings.ipv4PrefixLength, width: 32)
+        (maskV6High, maskV6Low) = Self.mask128(bits: settings.ipv6PrefixLength)
+        exempt = settings.exempt.map { prefix in
+            if prefix.bytes.count == 4 {
+                let value = prefix.bytes.reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+                return (false, value, 0, Self.mask(bits: prefix.length, width: 32), 0)
+            }
+            let high = prefix.bytes[0..<8].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+            let low = prefix.bytes[8..<16].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+            let masks = Self.mask128(bits: prefix.length)
+            return (true, high, low, masks.0, masks.1)
+        }
+    }
+
+    static func mask(bits: Int, width: Int) -> UInt64 {
+        bits == 0 ? 0 : (UInt64.max << UInt64(width - bits)) & (width == 64 ? UInt64.max : (1 << UInt64(width)) - 1)
+    }
+
+    static func mask128(bits: Int) -> (UInt64, UInt64) {
+        if bits >= 64 { return (UInt64.max, bits == 64 ? 0 : UInt64.max << UInt64(128 - bits)) }
+        return (bits == 0 ? 0 : UInt64.max << UInt64(64 - bits), 0)
+    }
+
+    public var isEnabled: Bool { settings.responsesPerSecond > 0 }
+
+    /// Decides for one answer to `client` at `second` (any monotonic seconds).
+    @inline(__always)
+    public func verdict(for client: ClientAddress, second: UInt32) -> Verdict {
+        guard isEnabled else { return .send }
+        for entry in exempt where entry.isIPv6 == client.isIPv6 {
+            if client.high & entry.maskHigh == entry.high & entry.maskHigh,
+                client.low & entry.maskLow == entry.low & entry.maskLow
+            {
+                return .send
+            }
+        }
+        let prefixHigh = client.isIPv6 ? client.high & maskV6High : client.high & maskV4
+        let prefixLow = client.isIPv6 ? client.low & maskV6Low : 1
+        var hash = (prefixHigh ^ (prefixLow &* 0x9E37_79B9_7F4A_7C15)) &* 0xBF58_476D_1CE4_E5B9
+        hash ^= hash >> 31
+        let tag = UInt64(truncatingIfNeeded: hash >> 32)
+        let bucket = buckets[Int(truncatingIfNeeded: hash) & (Self.bucketCount - 1)]
+        let stamp = UInt64(second & 0xFFFF)
+        var current = bucket.load(ordering: .relaxed)
+        while true {
+            let sameWindow = current >> 32 == tag && (current >> 16) & 0xFFFF == stamp
+            let count = sameWindow ? min(current & 0xFFFF, 0xFFFE) + 1 : 1
+            let next = tag << 32 | stamp << 16 | count
+            let (exchanged, original) = bucket.compareExchange(expected: current, desired: next, ordering: .relaxed)
+            if exchanged {
+                guard count > UInt64(settings.responsesPerSecond) else { return .send }
+                let over = count - UInt64(settings.responsesPerSecond)
+                return settings.slip > 0 && over % UInt64(settings.slip) == 0 ? .slip : .drop
+            }
+            current = original
+        }
+    }
+}
+
+extension ClientAddress {
+    /// The peer of a received datagram.
+    static func from(_ datagram: UnsafePointer<fo_datagram>) -> ClientAddress? {
+        let family = Int32(datagram.pointee.peer.ss_family)
+        return withUnsafeBytes(of: datagram.pointee.peer) { raw -> ClientAddress? in
+            if family == AF_INET {
+                // sockaddr_in: family (2), port (2), address (4).
+                return ClientAddress(ipv4: (raw[4], raw[5], raw[6], raw[7]))
+            }
+            if family == AF_INET6 {
+                // sockaddr_in6: family (2), port (2), flow info (4), address (16).
+                var high: UInt64 = 0
+                var low: UInt64 = 0
+                for index in 0..<8 { high = high << 8 | UInt64(raw[8 + index]) }
+                for index in 0..<8 { low = low << 8 | UInt64(raw[16 + index]) }
+                return ClientAddress(high: high, low: low)
+            }
+            return nil
+        }
+    }
+}

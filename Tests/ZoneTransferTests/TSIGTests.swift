@@ -1,0 +1,69 @@
+import DNSWire
+import Testing
+import ZoneTransfer
+
+@Suite struct TSIGTests {
+    let key = TSIGKey(name: "transfer-key", algorithm: "hmac-sha256",
+                      base64Secret: "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3I=")!
+    let query = Message.query(try! DomainName("example.test"), .axfr, id: 77).serialize()
+
+    func signedQuery(at time: UInt64, with key: TSIGKey? = nil) -> [UInt8] {
+        TSIG.sign(query, key: key ?? self.key, priorMAC: nil, now: time, subsequent: false).message
+    }
+
+    @Test func aSignedRequestVerifies() throws {
+        let signed = signedQuery(at: 1_800_000_000)
+        let found = try #require(TSIG.find(in: signed))
+        #expect(found.record.keyName.description == "transfer-key.")
+        #expect(found.record.mac.count == 32)
+        guard case .valid(let used, let mac) = TSIG.verify(signed, found: found, keys: [key], now: 1_800_000_100) else {
+            Issue.record("valid request refused")
+            return
+        }
+        #expect(used == key)
+        #expect(mac == found.record.mac)
+    }
+
+    @Test func aTamperedRequestIsBADSIG() throws {
+        var signed = signedQuery(at: 1_800_000_000)
+        signed[13] ^= 0x20  // change the case of one question letter
+        let found = try #require(TSIG.find(in: signed))
+        guard case .failed(let error, _, _, _, _, _) = TSIG.verify(signed, found: found, keys: [key], now: 1_800_000_000)
+        else {
+            Issue.record("tampered request accepted")
+            return
+        }
+        #expect(error == .badSig)
+    }
+
+    @Test func anUnknownKeyIsBADKEYAndAStaleClockBADTIME() throws {
+        let other = TSIGKey(name: "other", algorithm: "hmac-sha256", base64Secret: "b3RoZXI=")!
+        let unknown = signedQuery(at: 1_800_000_000, with: other)
+        if case .failed(let error, _, _, _, _, _) = TSIG.verify(unknown, found: TSIG.find(in: unknown)!, keys: [key],
+                                                                now: 1_800_000_000) {
+            #expect(error == .badKey)
+        } else {
+            Issue.record("unknown key accepted")
+        }
+        let stale = signedQuery(at: 1_800_000_000)
+        if case .failed(let error, _, _, _, let usedKey, _) = TSIG.verify(stale, found: TSIG.find(in: stale)!,
+                                                                          keys: [key], now: 1_800_000_301) {
+            #expect(error == .badTime)
+            #expect(usedKey != nil, "BADTIME replies are signed with the key")
+        } else {
+            Issue.record("request outside the fudge accepted")
+        }
+    }
+
+    @Test func prefixesMatchAddresses() {
+        let v4 = AddressPrefix("192.0.2.0/24")!
+        #expect(v4.contains(AddressPrefix.parseAddress("192.0.2.77")!))
+        #expect(!v4.contains(AddressPrefix.parseAddress("192.0.3.1")!))
+        #expect(v4.contains(AddressPrefix.parseAddress("::ffff:192.0.2.1")!))
+        let host = AddressPrefix("::1")!
+        #expect(host.contains(AddressPrefix.parseAddress("::1")!))
+        #expect(!host.contains(AddressPrefix.parseAddress("::2")!))
+        #expect(AddressPrefix("10.0.0.0/33") == nil)
+        #expect(AddressPrefix("bogus") == nil)
+    }
+}
