@@ -13,6 +13,8 @@ import ZoneData
         var type: RecordType
         var edns: Bool = false
         var transport: Transport = .udp
+        /// A COOKIE option (RFC 7873) to send: a client cookie, or client and server cookie.
+        var cookie: [UInt8]? = nil
         var description: String { label }
     }
 
@@ -35,6 +37,10 @@ import ZoneData
         Case(label: "referral", name: "host.sub.example.test", type: .a),
         Case(label: "REFUSED outside the zone", name: "example.org", type: .a),
         Case(label: "truncated TXT set", name: "big.example.test", type: .txt),
+        Case(label: "group CNAME, client cookie", name: "414-262-781.example.test", type: .a, edns: true,
+             cookie: [0x24, 0x64, 0xC4, 0xAB, 0xCF, 0x10, 0xC9, 0x57]),
+        Case(label: "static A, client and server cookie", name: "www.example.test", type: .a, edns: true,
+             cookie: CookieTests.hex("2464c4abcf10c957010000005cf79f111f8130c3eee29480")),
     ]
 
     static let now: Int64 = 1_800_000_000_000
@@ -71,8 +77,10 @@ import ZoneData
         let snapshot = try Self.snapshot()
         let engine = QueryEngine()
         let scratch = QueryScratch()
-        let query = Message.query(try DomainName(test.name), test.type, id: 0x4242, edns: test.edns ? EDNSRecord() : nil)
-            .serialize()
+        let edns = test.cookie.map { EDNSRecord(options: [(10, $0)]) } ?? (test.edns ? EDNSRecord() : nil)
+        let query = Message.query(try DomainName(test.name), test.type, id: 0x4242, edns: edns).serialize()
+        let client = ClientAddress(ipv4: (198, 51, 100, 100))
+        let secrets = CookieSecrets(current: CookieTests.hex("e5e973e5a6b2a43f48e7dc849e37bfcf"))
         var response = [UInt8](repeating: 0, count: 65535)
         let rounds = 2_000
         var outcome = QueryOutcome.dropped
@@ -81,12 +89,14 @@ import ZoneData
                 // Warm up: first-use work (lazy globals, metadata) is not per query.
                 for _ in 0..<10 {
                     outcome = engine.respond(to: raw, into: out, transport: test.transport, snapshot: snapshot,
-                                             scratch: scratch, now: Self.now)
+                                             scratch: scratch, now: Self.now,
+                                             client: client, cookies: secrets)
                 }
                 malloc_counter_start()
                 for _ in 0..<rounds {
                     outcome = engine.respond(to: raw, into: out, transport: test.transport, snapshot: snapshot,
-                                             scratch: scratch, now: Self.now)
+                                             scratch: scratch, now: Self.now,
+                                             client: client, cookies: secrets)
                 }
                 return malloc_counter_stop()
             }
