@@ -1,4 +1,3 @@
-import CNetShim
 import CSystemd
 import Foundation
 
