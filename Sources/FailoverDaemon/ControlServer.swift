@@ -142,7 +142,11 @@ public final class ControlServer: Sendable {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
                                                     attributes: [.posixPermissions: 0o750])
         }
-        guard FileManager.default.fileExists(atPath: path) else { return }
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return }
+        guard info.st_mode & S_IFMT == S_IFSOCK else {
+            throw StartupError("control socket path \(path) exists and is not a socket; remove it or set control.socket")
+        }
         if UnixSocketProbe.isListening(path) {
             throw StartupError("control socket \(path) is in use by another process (is failoverd already running?)")
         }

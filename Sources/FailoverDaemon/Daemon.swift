@@ -335,12 +335,13 @@ public final class Daemon: @unchecked Sendable {
             guard let self else { return }
             Task {
                 Systemd.reloading()
-                do {
+                do throws(ControlError) {
                     _ = try await self.reload()
+                    Systemd.ready(status: await self.statusLine())
                 } catch {
-                    // Logged by reload; the old zone stays.
+                    // Logged by reload; the old zone stays, and the status says so.
+                    Systemd.ready(status: "\(error.message); \(await self.statusLine())")
                 }
-                Systemd.ready(status: await self.statusLine())
             }
         }
         monitor.cancel()
