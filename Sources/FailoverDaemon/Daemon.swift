@@ -133,7 +133,8 @@ public final class Daemon: @unchecked Sendable {
             group: loops, engine: engine, store: store, counters: counters,
             limits: .init(idleTimeout: .milliseconds(Int64(config.tcpIdleTimeout * 1000)),
                           messageTimeout: .milliseconds(Int64(config.tcpMessageTimeout * 1000)),
-                          maxConnections: config.tcpMaxConnections),
+                          maxConnections: config.tcpMaxConnections,
+                          maxConnectionsPerSource: config.tcpMaxConnectionsPerSource),
             transfers: TransferResponder(policy: config.transfer, log: transferLog), logger: logger)
         tcpServer = tcp
         do {
