@@ -9,8 +9,9 @@ UNITDIR ?= /lib/systemd/system
 SYSUSERSDIR ?= /usr/lib/sysusers.d
 TMPFILESDIR ?= /usr/lib/tmpfiles.d
 CONFIG ?=
+FUZZ_SECONDS ?= 60
 
-.PHONY: run test build release clean install
+.PHONY: run test build release clean install fuzz
 
 ## Build and start the daemon (built-in defaults: 127.0.0.1:5353 and [::1]:5353).
 run:
@@ -23,6 +24,11 @@ test:
 	scripts/ensure-packages test
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+
+## Fuzz the wire parser and engine, the control decoder and the zone loader with
+## libFuzzer, FUZZ_SECONDS each (see Fuzz/run; FUZZ_RUNS=N for a number of executions).
+fuzz:
+	FUZZ_SECONDS=$(FUZZ_SECONDS) Fuzz/run
 
 build:
 	scripts/ensure-packages build

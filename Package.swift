@@ -91,5 +91,10 @@ let package = Package(
         .testTarget(name: "ZoneTransferTests", dependencies: ["ZoneTransfer", "ZoneData", "DNSWire"]),
         .testTarget(name: "FailoverControlTests", dependencies: ["FailoverControl"]),
         .testTarget(name: "IntegrationTests", dependencies: ["DNSWire", "FailoverControl"]),
+        // The fuzz targets' checks (shared with Fuzz/run) and the replay of every input they crashed on.
+        .testTarget(
+            name: "FuzzRegressionTests",
+            dependencies: ["DNSWire", "ZoneData", "QueryEngine", "ZoneTransfer", "FailoverControl"]
+        ),
     ]
 )
