@@ -71,9 +71,14 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Benchmark tooling (Benchmarks/run): writes the state, zone and query files for N groups.
+        .executableTarget(name: "failoverd-bench-state", dependencies: ["FailoverCore"],
+                          path: "Benchmarks/failoverd-bench-state"),
+        // Test support: counts this thread's heap allocations (the hot-path allocation check).
+        .target(name: "CMallocCounter", path: "Tests/CMallocCounter"),
         .testTarget(name: "DNSWireTests", dependencies: ["DNSWire"]),
         .testTarget(name: "ZoneDataTests", dependencies: ["ZoneData", "DNSWire"]),
-        .testTarget(name: "QueryEngineTests", dependencies: ["QueryEngine", "ZoneData", "DNSWire"]),
+        .testTarget(name: "QueryEngineTests", dependencies: ["QueryEngine", "ZoneData", "DNSWire", "CMallocCounter"]),
         .testTarget(
             name: "FailoverDaemonTests",
             dependencies: [

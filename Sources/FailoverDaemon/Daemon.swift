@@ -83,10 +83,12 @@ public final class Daemon: @unchecked Sendable {
         self.notifier = notifier
         let log = transferLog
         let pendingTTL = config.transfer.pendingTTL
+        // IXFR history is kept only when someone may transfer the zone.
+        let recordDeltas = !config.transfer.rules.isEmpty
         await service.setPublishObserver { old, new, touched, zoneChanged in
             if zoneChanged {
                 log.reset()
-            } else if old.serial != new.serial {
+            } else if recordDeltas, old.serial != new.serial {
                 let difference = ZoneRecords.difference(from: old, to: new, groups: touched, pendingTTL: pendingTTL)
                 log.append(from: old.serial, to: new.serial, removed: difference.removed, added: difference.added)
             }
@@ -133,7 +135,8 @@ public final class Daemon: @unchecked Sendable {
             group: loops, engine: engine, store: store, counters: counters,
             limits: .init(idleTimeout: .milliseconds(Int64(config.tcpIdleTimeout * 1000)),
                           messageTimeout: .milliseconds(Int64(config.tcpMessageTimeout * 1000)),
-                          maxConnections: config.tcpMaxConnections),
+                          maxConnections: config.tcpMaxConnections,
+                          maxConnectionsPerSource: config.tcpMaxConnectionsPerSource),
             transfers: TransferResponder(policy: config.transfer, log: transferLog), logger: logger)
         tcpServer = tcp
         do {

@@ -42,6 +42,8 @@ public struct DaemonConfig: Sendable, Equatable {
     public var tcpMessageTimeout: Double
     /// Most simultaneous TCP connections.
     public var tcpMaxConnections: Int
+    /// Most simultaneous TCP connections from one address.
+    public var tcpMaxConnectionsPerSource: Int
     /// Who may transfer the zone, with which TSIG keys.
     public var transfer: TransferPolicy
     /// Secondaries told of every new serial (NOTIFY, RFC 1996).
@@ -90,6 +92,7 @@ public struct DaemonConfig: Sendable, Equatable {
         tcpIdleTimeout = 10
         tcpMessageTimeout = 5
         tcpMaxConnections = 256
+        tcpMaxConnectionsPerSource = 32
         logLevel = "info"
         transfer = TransferPolicy()
         notify = []
@@ -240,8 +243,15 @@ public struct DaemonConfig: Sendable, Equatable {
         }
         if let tcp = map["tcp"] {
             guard let tcp = tcp as? [String: Any] else { throw fail("tcp", "a mapping") }
-            for key in tcp.keys where !["idle-timeout", "message-timeout", "max-connections"].contains(key) {
-                throw ConfigError("\(source): unknown key 'tcp.\(key)' (known: idle-timeout, message-timeout, max-connections)")
+            let known = ["idle-timeout", "message-timeout", "max-connections", "max-connections-per-source"]
+            for key in tcp.keys where !known.contains(key) {
+                throw ConfigError("\(source): unknown key 'tcp.\(key)' (known: \(known.joined(separator: ", ")))")
+            }
+            if let cap = tcp["max-connections-per-source"] {
+                guard let value = cap as? Int, value >= 1, value <= 100_000 else {
+                    throw fail("tcp.max-connections-per-source", "1 to 100000")
+                }
+                config.tcpMaxConnectionsPerSource = value
             }
             if let idle = tcp["idle-timeout"] {
                 guard let value = number(idle), value > 0, value <= 3600 else { throw fail("tcp.idle-timeout", "seconds, above 0") }

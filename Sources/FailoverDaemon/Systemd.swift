@@ -53,6 +53,12 @@ public enum Systemd {
         public var kind: Kind
     }
 
+    /// SOCK_DGRAM and SOCK_STREAM (Linux ABI values). Spelled out because
+    /// libsystemd's headers pull <sys/socket.h> into the CSystemd module, and
+    /// a clean build then finds the Glibc names in neither module.
+    static let socketDatagram: Int32 = 2
+    static let socketStream: Int32 = 1
+
     /// Sockets passed by socket activation (LISTEN_FDS), classified by their
     /// type and family, with their FileDescriptorName.
     public static func passedSockets() -> [PassedSocket] {
@@ -70,11 +76,11 @@ public enum Systemd {
             let fd = Int32(SD_LISTEN_FDS_START) + Int32(index)
             let name = names?[index].map { String(cString: $0) } ?? "unknown"
             var kind = PassedSocket.Kind.other
-            if sd_is_socket_inet(fd, 0, Int32(Glibc.SOCK_DGRAM.rawValue), -1, 0) > 0 {
+            if sd_is_socket_inet(fd, 0, socketDatagram, -1, 0) > 0 {
                 kind = .udp
-            } else if sd_is_socket_inet(fd, 0, Int32(Glibc.SOCK_STREAM.rawValue), 1, 0) > 0 {
+            } else if sd_is_socket_inet(fd, 0, socketStream, 1, 0) > 0 {
                 kind = .tcpListener
-            } else if sd_is_socket_unix(fd, Int32(Glibc.SOCK_STREAM.rawValue), 1, nil, 0) > 0 {
+            } else if sd_is_socket_unix(fd, socketStream, 1, nil, 0) > 0 {
                 kind = .unixListener
             }
             sockets.append(PassedSocket(fd: fd, name: name, kind: kind))

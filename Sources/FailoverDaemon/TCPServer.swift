@@ -1,5 +1,6 @@
 import Atomics
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import QueryEngine
@@ -15,11 +16,15 @@ public final class TCPServer: Sendable {
         public var idleTimeout: TimeAmount
         public var messageTimeout: TimeAmount
         public var maxConnections: Int
+        /// Most connections from one source address.
+        public var maxConnectionsPerSource: Int
 
-        public init(idleTimeout: TimeAmount, messageTimeout: TimeAmount, maxConnections: Int) {
+        public init(idleTimeout: TimeAmount, messageTimeout: TimeAmount, maxConnections: Int,
+                    maxConnectionsPerSource: Int = 32) {
             self.idleTimeout = idleTimeout
             self.messageTimeout = messageTimeout
             self.maxConnections = maxConnections
+            self.maxConnectionsPerSource = maxConnectionsPerSource
         }
     }
 
@@ -31,6 +36,8 @@ public final class TCPServer: Sendable {
     private let logger: Logger
     private let transfers: TransferResponder?
     private let openConnections = ManagedAtomic<Int>(0)
+    /// Open connections per source address (touched on accept and close only).
+    private let perSource = NIOLockedValueBox<[String: Int]>([:])
 
     public init(
         group: EventLoopGroup, engine: QueryEngine, store: SnapshotStore, counters: ServingCounters, limits: Limits,
@@ -60,6 +67,21 @@ public final class TCPServer: Sendable {
                     openConnections.wrappingDecrement(ordering: .relaxed)
                 }
                 if open > limits.maxConnections {
+                    counters.tcpConnectionsRefused.wrappingIncrement(ordering: .relaxed)
+                    return channel.close()
+                }
+                let source = channel.remoteAddress?.ipAddress ?? "?"
+                let fromSource = perSource.withLockedValue { counts -> Int in
+                    counts[source, default: 0] += 1
+                    return counts[source]!
+                }
+                channel.closeFuture.whenComplete { [perSource] _ in
+                    perSource.withLockedValue { counts in
+                        counts[source, default: 1] -= 1
+                        if counts[source] == 0 { counts[source] = nil }
+                    }
+                }
+                if fromSource > limits.maxConnectionsPerSource {
                     counters.tcpConnectionsRefused.wrappingIncrement(ordering: .relaxed)
                     return channel.close()
                 }

@@ -194,7 +194,9 @@ extension QueryEngine {
         ttl: UInt32? = nil, serial: UInt32? = nil
     ) -> Bool {
         let mark = writer.mark()
-        for rdata in rrset.rdatas {
+        // Index loops, not `for x in array`: an unspecialized iterator (debug builds) allocates per query.
+        for rdataIndex in 0..<rrset.rdatas.count {
+            let rdata = rrset.rdatas[rdataIndex]
             let ownerWritten: Bool
             switch owner {
             case .question:
@@ -262,8 +264,8 @@ extension QueryEngine {
         case .srv: targetOffset = 6
         default: return
         }
-        for rdata in rrset.rdatas {
-            let node: Int? = rdata.withUnsafeBytes { raw in
+        for rdataIndex in 0..<rrset.rdatas.count {
+            let node: Int? = rrset.rdatas[rdataIndex].withUnsafeBytes { raw in
                 let target = UnsafeRawBufferPointer(rebasing: raw[targetOffset...])
                 var length = 0
                 while length < target.count {
@@ -273,7 +275,8 @@ extension QueryEngine {
                 return zone.find(UnsafeRawBufferPointer(rebasing: scratch.wildcardName[0..<length]))
             }
             guard let node, scratch.glue(node) else { continue }
-            for type in [RecordType.a, RecordType.aaaa] {
+            for typeIndex in 0..<2 {
+                let type: RecordType = typeIndex == 0 ? .a : .aaaa
                 guard let index = zone.nodes[node].rrsetIndex(of: type) else { continue }
                 let addresses = zone.nodes[node].rrsets[index]
                 guard writeRRset(addresses, owner: .node(node), zone: zone, scratch: scratch, writer: &writer) else {

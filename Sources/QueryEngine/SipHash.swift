@@ -4,24 +4,28 @@ public enum SipHash24 {
     @inline(__always)
     static func rotate(_ x: UInt64, _ b: UInt64) -> UInt64 { (x << b) | (x >> (64 - b)) }
 
+    /// One SipRound. A static function with inout state, not a nested function capturing the four
+    /// variables: captured variables are heap boxes in debug builds (4 allocations per hash).
+    @inline(__always)
+    static func round(_ v0: inout UInt64, _ v1: inout UInt64, _ v2: inout UInt64, _ v3: inout UInt64) {
+        v0 = v0 &+ v1; v1 = rotate(v1, 13); v1 ^= v0; v0 = rotate(v0, 32)
+        v2 = v2 &+ v3; v3 = rotate(v3, 16); v3 ^= v2
+        v0 = v0 &+ v3; v3 = rotate(v3, 21); v3 ^= v0
+        v2 = v2 &+ v1; v1 = rotate(v1, 17); v1 ^= v2; v2 = rotate(v2, 32)
+    }
+
     public static func hash(key0: UInt64, key1: UInt64, _ data: UnsafeRawBufferPointer) -> UInt64 {
         var v0: UInt64 = 0x736f_6d65_7073_6575 ^ key0
         var v1: UInt64 = 0x646f_7261_6e64_6f6d ^ key1
         var v2: UInt64 = 0x6c79_6765_6e65_7261 ^ key0
         var v3: UInt64 = 0x7465_6462_7974_6573 ^ key1
-        @inline(__always) func round() {
-            v0 = v0 &+ v1; v1 = rotate(v1, 13); v1 ^= v0; v0 = rotate(v0, 32)
-            v2 = v2 &+ v3; v3 = rotate(v3, 16); v3 ^= v2
-            v0 = v0 &+ v3; v3 = rotate(v3, 21); v3 ^= v0
-            v2 = v2 &+ v1; v1 = rotate(v1, 17); v1 ^= v2; v2 = rotate(v2, 32)
-        }
         let count = data.count
         var offset = 0
         while offset + 8 <= count {
             var m: UInt64 = 0
             for index in 0..<8 { m |= UInt64(data[offset + index]) << (8 * UInt64(index)) }
             v3 ^= m
-            round(); round()
+            round(&v0, &v1, &v2, &v3); round(&v0, &v1, &v2, &v3)
             v0 ^= m
             offset += 8
         }
@@ -33,10 +37,11 @@ public enum SipHash24 {
             offset += 1
         }
         v3 ^= last
-        round(); round()
+        round(&v0, &v1, &v2, &v3); round(&v0, &v1, &v2, &v3)
         v0 ^= last
         v2 ^= 0xFF
-        round(); round(); round(); round()
+        round(&v0, &v1, &v2, &v3); round(&v0, &v1, &v2, &v3)
+        round(&v0, &v1, &v2, &v3); round(&v0, &v1, &v2, &v3)
         return v0 ^ v1 ^ v2 ^ v3
     }
 

@@ -19,6 +19,9 @@ public final class StaticZone: Sendable {
         }
     }
 
+    /// Largest RDATA accepted in a zone (see the check in `init`).
+    public static let maxRDataLength = 64_000
+
     public let origin: DomainName
     public let nodes: [Node]
     public let apexIndex: Int
@@ -74,6 +77,12 @@ public final class StaticZone: Sendable {
             }
             if record.type == .dname {
                 throw ZoneError(source: source, line: record.line, message: "DNAME records are not supported")
+            }
+            // One record must fit a message with its question and a TSIG:
+            // 64,000 bytes of RDATA leaves room for both under 65,535.
+            guard record.rdata.count <= Self.maxRDataLength else {
+                throw ZoneError(source: source, line: record.line,
+                                message: "\(record.name) \(record.type): \(record.rdata.count) bytes of data is more than one DNS message can carry (\(Self.maxRDataLength))")
             }
             guard isWellFormedRData(record.rdata, type: record.type) else {
                 throw ZoneError(source: source, line: record.line, message: "malformed \(record.type) data")

@@ -14,10 +14,11 @@ public final class TransferLog: @unchecked Sendable {
     private let lock = NSLock()
     private var deltas: [Delta] = []
     private var records = 0
-    /// Most records kept across all deltas (memory bound).
+    /// Most records kept across all deltas: the memory bound (a record here
+    /// is a few hundred bytes, so the default is some tens of MB).
     public let recordLimit: Int
 
-    public init(recordLimit: Int = 1_000_000) {
+    public init(recordLimit: Int = 200_000) {
         self.recordLimit = recordLimit
     }
 

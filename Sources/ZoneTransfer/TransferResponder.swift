@@ -163,6 +163,11 @@ public struct TransferResponder: Sendable {
                 return writer.offset
             }
             messages.append(Array(buffer[0..<length]))
+            if index < records.count, messages.last.map({ $0[6] == 0 && $0[7] == 0 }) == true {
+                // A record that fits no message at all (the zone loader refuses
+                // these): stop rather than send empty messages for ever.
+                return [errorMessage(for: query.serialize(), rcode: .servFail, question: query.questions)]
+            }
         } while index < records.count
         return messages
     }

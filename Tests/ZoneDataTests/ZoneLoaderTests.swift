@@ -53,6 +53,18 @@ import ZoneData
         }
     }
 
+    @Test func refusesARecordTooLargeForAnyMessage() {
+        // 255 strings of 255 bytes: 65,280 bytes of TXT data (found by fuzzing: AXFR never finished).
+        let text = (0..<255).map { _ in "\"" + String(repeating: "x", count: 255) + "\"" }.joined(separator: " ")
+        do {
+            _ = try ZoneFileLoader.load(text: Self.apex + "big IN TXT \(text)\n", origin: origin, source: "big.zone")
+            Issue.record("accepted a record larger than a DNS message")
+        } catch {
+            #expect(error.description.contains("more than one DNS message can carry"), "\(error)")
+            #expect(error.line == 5)
+        }
+    }
+
     @Test func requiresSOAAndNSAtTheApex() {
         #expect(throws: ZoneError.self) {
             try ZoneFileLoader.load(text: "$TTL 60\n@ IN NS ns1\nns1 IN A 192.0.2.1\n", origin: origin)
