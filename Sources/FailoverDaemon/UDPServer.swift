@@ -129,6 +129,7 @@ public final class UDPServer: @unchecked Sendable {
                 continue
             }
             let snapshot = store.load()
+            let secrets = cookies?.load()
             let now = WallClock.milliseconds()
             var replies = 0
             var dropped = 0
@@ -137,7 +138,7 @@ public final class UDPServer: @unchecked Sendable {
                 let response = UnsafeMutableRawBufferPointer(start: outgoing[replies].buffer, count: Self.sendBufferSize)
                 let client = ClientAddress.from(incoming + index)
                 let outcome = engine.respond(to: query, into: response, transport: .udp, snapshot: snapshot,
-                                             scratch: scratch, now: now, client: client, cookies: cookies?.load())
+                                             scratch: scratch, now: now, client: client, cookies: secrets)
                 guard outcome.disposition == .answered else {
                     dropped += 1
                     continue
