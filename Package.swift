@@ -76,21 +76,26 @@ let package = Package(
                           path: "Benchmarks/failoverd-bench-state"),
         // Test support: counts this thread's heap allocations (the hot-path allocation check).
         .target(name: "CMallocCounter", path: "Tests/CMallocCounter"),
+        // Test support shared by the test targets (a seeded random generator).
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "DNSWireTests", dependencies: ["DNSWire"]),
-        .testTarget(name: "ZoneDataTests", dependencies: ["ZoneData", "DNSWire"]),
-        .testTarget(name: "QueryEngineTests", dependencies: ["QueryEngine", "ZoneData", "DNSWire", "CMallocCounter"]),
+        .testTarget(name: "ZoneDataTests", dependencies: ["ZoneData", "DNSWire", "TestSupport"]),
+        .testTarget(
+            name: "QueryEngineTests",
+            dependencies: ["QueryEngine", "ZoneData", "DNSWire", "CMallocCounter", "TestSupport"]
+        ),
         .testTarget(
             name: "FailoverDaemonTests",
             dependencies: [
-                "FailoverDaemon", "DNSWire", "QueryEngine", "FailoverCore",
+                "FailoverDaemon", "DNSWire", "QueryEngine", "FailoverCore", "ZoneData", "TestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
             ]
         ),
-        .testTarget(name: "FailoverCoreTests", dependencies: ["FailoverCore"]),
+        .testTarget(name: "FailoverCoreTests", dependencies: ["FailoverCore", "TestSupport"]),
         .testTarget(name: "ZoneTransferTests", dependencies: ["ZoneTransfer", "ZoneData", "DNSWire"]),
         .testTarget(name: "FailoverControlTests", dependencies: ["FailoverControl"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["DNSWire", "FailoverControl"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["DNSWire", "FailoverControl", "TestSupport"]),
         // The fuzz targets' checks (shared with Fuzz/run) and the replay of every input they crashed on.
         .testTarget(
             name: "FuzzRegressionTests",

@@ -27,29 +27,46 @@ extension FailoverModel {
     /// `statusChanged` events come last, one per app whose status flipped.
     @discardableResult
     public mutating func apply(_ mutation: Mutation) throws(FailoverError) -> [ModelEvent] {
+        var undo = Undo()
+        return try apply(mutation, recordingInto: &undo)
+    }
+
+    /// Applies `mutation` like ``apply(_:)`` and records in `undo` what it
+    /// overwrote, so a batch of mutations can be taken back with ``revert(_:)``.
+    @discardableResult
+    public mutating func apply(_ mutation: Mutation, recordingInto undo: inout Undo) throws(FailoverError)
+        -> [ModelEvent]
+    {
         let change = try resolve(mutation)
+        if case .nothing = change { return [] }
+        if undo.serial == nil { undo.serial = serial }
         switch change {
         case .nothing:
             return []
         case .putApp(let app):
+            remember(app: app.id, in: &undo)
             putApp(app)
             bumpSerial()
             return [.appChanged(app)]
         case .removeApp(let id):
+            remember(app: id, in: &undo)
             removeApp(id)
             bumpSerial()
             return [.appRemoved(id)]
         case .setGroup(let old, let new, var events):
             let touched = Self.apps(of: old, new)
-            let before = touched.map { status(of: $0).state }
+            let before = touched.map { state(of: $0) }
+            remember(group: new.address, in: &undo)
             setGroup(new)
             bumpSerial()
             events += statusEvents(touched, before)
             return events
         case .deleteGroup(let group):
             let touched = Self.apps(of: group, nil)
-            let before = touched.map { status(of: $0).state }
+            let before = touched.map { state(of: $0) }
+            remember(group: group.address, in: &undo)
             removeGroup(group.address)
+            if !tombstones.contains(group.address) { undo.tombstones.append(group.address) }
             addTombstone(group.address)
             bumpSerial()
             return [.groupDeleted(group.address)] + statusEvents(touched, before)
@@ -63,7 +80,7 @@ extension FailoverModel {
 
     private func statusEvents(_ apps: [AppID], _ before: [AppState]) -> [ModelEvent] {
         zip(apps, before).compactMap { app, old in
-            let new = status(of: app).state
+            let new = state(of: app)
             return old == new ? nil : .statusChanged(app: app, old: old, new: new)
         }
     }

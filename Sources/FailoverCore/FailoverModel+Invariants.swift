@@ -1,9 +1,9 @@
 extension FailoverModel {
     /// The first broken invariant, described for a person, or nil when the model is consistent.
     ///
-    /// ``apply(_:)`` keeps these true; the check guards state read from disk.
+    /// ``apply(_:)`` keeps these true; the check guards state read from disk. Unsorted: O(groups).
     public func invariantViolation() -> String? {
-        for group in groups.values.sorted(by: { $0.address < $1.address }) {
+        for group in groups.values {
             for id in [group.primary, group.backup].compactMap({ $0 }) where apps[id] == nil {
                 return "group \(group.address) references missing app \(quoted(id.rawValue))"
             }

@@ -12,6 +12,8 @@ public struct FailoverModel: Equatable, Sendable {
 
     /// For each app, the groups that reference it; derived from `groups`.
     var membership: [AppID: Set<GroupAddress>]
+    /// Groups with a pending switch; derived from `groups`.
+    public private(set) var pendingCount: Int
 
     /// An empty model; `serial` is the first zone serial.
     public init(serial: UInt32 = 1) {
@@ -20,6 +22,7 @@ public struct FailoverModel: Equatable, Sendable {
         self.tombstones = []
         self.serial = serial
         self.membership = [:]
+        self.pendingCount = 0
     }
 
     init(apps: [App], groups: [Group], tombstones: [GroupAddress], serial: UInt32) {
@@ -49,6 +52,18 @@ public struct FailoverModel: Equatable, Sendable {
             state = memberships.isEmpty ? .none : .offline
         }
         return AppStatus(app: app, state: state, groups: memberships)
+    }
+
+    /// Just the state of `app` (no sorted group list): O(groups it is in).
+    public func state(of app: AppID) -> AppState {
+        guard let addresses = membership[app], !addresses.isEmpty else { return .none }
+        for address in addresses where groups[address]?.activeApp == app { return .online }
+        return .offline
+    }
+
+    /// Addresses of the groups that reference `app` as primary or backup, unsorted.
+    public func addresses(referencing app: AppID) -> Set<GroupAddress> {
+        membership[app] ?? []
     }
 
     /// Groups that reference `app` as primary or backup, sorted by address.
@@ -89,22 +104,33 @@ public struct FailoverModel: Equatable, Sendable {
     // MARK: Storage
 
     mutating func setGroup(_ group: Group) {
-        if let old = groups[group.address] {
-            for app in [old.primary, old.backup].compactMap({ $0 }) {
-                membership[app]?.remove(group.address)
-                if membership[app]?.isEmpty == true { membership[app] = nil }
+        if let old = groups.updateValue(group, forKey: group.address) {
+            if old.pending != nil { pendingCount -= 1 }
+            if old.primary != group.primary || old.backup != group.backup {
+                removeMembership(of: old)
+                addMembership(of: group)
             }
+        } else {
+            addMembership(of: group)
         }
-        groups[group.address] = group
-        for app in [group.primary, group.backup].compactMap({ $0 }) {
-            membership[app, default: []].insert(group.address)
-        }
+        if group.pending != nil { pendingCount += 1 }
     }
 
     mutating func removeGroup(_ address: GroupAddress) {
         guard let old = groups.removeValue(forKey: address) else { return }
-        for app in [old.primary, old.backup].compactMap({ $0 }) {
-            membership[app]?.remove(address)
+        if old.pending != nil { pendingCount -= 1 }
+        removeMembership(of: old)
+    }
+
+    private mutating func addMembership(of group: Group) {
+        if let app = group.primary { membership[app, default: []].insert(group.address) }
+        if let app = group.backup { membership[app, default: []].insert(group.address) }
+    }
+
+    private mutating func removeMembership(of group: Group) {
+        for app in [group.primary, group.backup] {
+            guard let app else { continue }
+            membership[app]?.remove(group.address)
             if membership[app]?.isEmpty == true { membership[app] = nil }
         }
     }
@@ -113,6 +139,43 @@ public struct FailoverModel: Equatable, Sendable {
     mutating func removeApp(_ id: AppID) { apps[id] = nil }
     mutating func addTombstone(_ address: GroupAddress) { tombstones.insert(address) }
     mutating func bumpSerial() { serial &+= 1 }
+}
+
+extension FailoverModel {
+    /// What a batch of in-place mutations overwrote: the first earlier value
+    /// of each app and group it touched, the tombstones it added and the
+    /// serial before it. ``revert(_:)`` puts it all back (used when a batch
+    /// cannot be made durable).
+    public struct Undo: Sendable {
+        var apps: [AppID: App?] = [:]
+        var groups: [GroupAddress: Group?] = [:]
+        var tombstones: [GroupAddress] = []
+        var serial: UInt32? = nil
+
+        public init() {}
+
+        public var isEmpty: Bool { serial == nil }
+    }
+
+    mutating func remember(app id: AppID, in undo: inout Undo) {
+        if undo.apps.index(forKey: id) == nil { undo.apps[id] = .some(apps[id]) }
+    }
+
+    mutating func remember(group address: GroupAddress, in undo: inout Undo) {
+        if undo.groups.index(forKey: address) == nil { undo.groups[address] = .some(groups[address]) }
+    }
+
+    /// Puts back everything `undo` recorded, newest batch state first.
+    public mutating func revert(_ undo: Undo) {
+        for (address, old) in undo.groups {
+            if let old { setGroup(old) } else { removeGroup(address) }
+        }
+        for (id, old) in undo.apps {
+            if let old { putApp(old) } else { removeApp(id) }
+        }
+        for address in undo.tombstones { tombstones.remove(address) }
+        if let serial = undo.serial { self.serial = serial }
+    }
 }
 
 extension FailoverModel: Codable {

@@ -1,8 +1,11 @@
 import Foundation
 
 /// The content of the `snapshot` file: the whole model and the last journal sequence number it includes.
+///
+/// Written in the binary format 2 (``SnapshotBinary``); the JSON format 1 of
+/// earlier versions is still read, so an upgrade needs no migration step.
 struct SnapshotFile: Codable {
-    /// Bumped when the layout changes incompatibly; an older daemon refuses a newer file.
+    /// The JSON layout's format number.
     static let currentFormat = 1
 
     var format: Int
@@ -18,7 +21,12 @@ struct SnapshotFile: Codable {
         self.model = model
     }
 
-    func encoded() throws(FailoverError) -> [UInt8] {
+    func encoded() -> [UInt8] {
+        SnapshotBinary.encode(journalSeq: journalSeq, model: model)
+    }
+
+    /// The format 1 JSON form (what earlier versions wrote; for upgrade tests).
+    func encodedAsJSON() throws(FailoverError) -> [UInt8] {
         do {
             return Array(try JournalRecord.encoder.encode(self))
         } catch {
@@ -29,6 +37,18 @@ struct SnapshotFile: Codable {
     /// Parses a snapshot; the error names the path and, when the JSON parser reports it, the byte offset.
     static func decode(_ bytes: [UInt8], path: String) throws(FailoverError) -> SnapshotFile {
         let advice = "restore the state directory from a backup; failoverd will not start on a damaged snapshot"
+        if SnapshotBinary.matches(bytes) {
+            let decoded: (journalSeq: UInt64, model: FailoverModel)
+            do {
+                decoded = try SnapshotBinary.decode(bytes)
+            } catch {
+                throw .corrupt("snapshot \(path) is damaged at byte offset \(error.offset): \(error.reason); \(advice)")
+            }
+            if let violation = decoded.model.invariantViolation() {
+                throw .corrupt("snapshot \(path) at byte offset 0 is inconsistent: \(violation); \(advice)")
+            }
+            return SnapshotFile(journalSeq: decoded.journalSeq, model: decoded.model)
+        }
         let snapshot: SnapshotFile
         do {
             snapshot = try JSONDecoder().decode(SnapshotFile.self, from: Data(bytes))

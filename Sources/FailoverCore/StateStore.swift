@@ -207,7 +207,7 @@ public final class StateStore {
     /// whose records are all covered by the snapshot and skipped on replay.
     public func compact(model: FailoverModel) throws(FailoverError) {
         if let failure { throw .unavailable(failure) }
-        let bytes = try SnapshotFile(journalSeq: lastSequence, model: model).encoded()
+        let bytes = SnapshotFile(journalSeq: lastSequence, model: model).encoded()
         do {
             let temporary = snapshotPath + ".tmp"
             let fd = try POSIX.open(temporary, O_WRONLY | O_CREAT | O_TRUNC)

@@ -7,17 +7,19 @@ import Foundation
 /// results. `watch` is handled by the connection, not here.
 public final class ControlDispatcher: Sendable {
     let service: FailoverService
+    let snapshots: SnapshotStore
     let origin: DomainName
     let started: Int64
     let statistics: @Sendable () async -> (connections: Int, watchers: Int, counters: [String: UInt64])
     let reload: @Sendable () async throws(ControlError) -> JSONValue
 
     public init(
-        service: FailoverService, origin: DomainName,
+        service: FailoverService, snapshots: SnapshotStore, origin: DomainName,
         statistics: @escaping @Sendable () async -> (connections: Int, watchers: Int, counters: [String: UInt64]),
         reload: @escaping @Sendable () async throws(ControlError) -> JSONValue
     ) {
         self.service = service
+        self.snapshots = snapshots
         self.origin = origin
         self.started = WallClock.preciseMilliseconds()
         self.statistics = statistics
@@ -26,49 +28,89 @@ public final class ControlDispatcher: Sendable {
 
     /// Runs one command; mutations return once durable and served.
     public func handle(_ command: ControlCommand) async throws(ControlError) -> JSONValue {
+        let result = await withCheckedContinuation { continuation in
+            if !submit(command, completion: { continuation.resume(returning: $0) }) {
+                Task { continuation.resume(returning: await self.read(command)) }
+            }
+        }
+        return try result.get()
+    }
+
+    /// Starts a mutation without waiting and returns true; `completion` runs
+    /// once it is durable and served. Mutations submitted one after another
+    /// commit in that order. Returns false (and never calls `completion`)
+    /// for commands that only read.
+    public func submit(_ command: ControlCommand,
+                       completion: @escaping @Sendable (Result<JSONValue, ControlError>) -> Void) -> Bool
+    {
+        guard command.operation.isMutation else { return false }
+        do throws(ControlError) {
+            let (build, view) = try mutation(command)
+            service.submit(build, view: view) { result in
+                switch result {
+                case .success(let commit):
+                    if let view = commit.view {
+                        completion(.success(view))
+                    } else {
+                        completion(.failure(.internal("\(command.operation.name) committed without a result")))
+                    }
+                case .failure(let error):
+                    completion(.failure(ModelViews.error(error)))
+                }
+            }
+        } catch {
+            completion(.failure(error))
+        }
+        return true
+    }
+
+    /// The mutation of a command and the view that shapes its reply.
+    private func mutation(_ command: ControlCommand) throws(ControlError)
+        -> (FailoverService.MutationBuilder, FailoverService.CommitView)
+    {
+        let origin = origin
         switch command {
-        case .hello:
-            let model = await service.current
-            let zone = await service.staticZone
-            return HelloInfo(version: FailoverdVersion.string, zone: origin.description,
-                             serial: SnapshotBuilder.servedSerial(zone: zone, model: model)).json
         case .appPut(let args):
             let app = try appFrom(args)
-            let commit = try await commit { _, _ throws(FailoverError) in .appPut(app) }
-            return ModelViews.app(commit.model.apps[app.id] ?? app, model: commit.model).json
+            return ({ _, _ throws(FailoverError) in .appPut(app) },
+                    { model, _ in ModelViews.app(model.apps[app.id] ?? app, model: model).json })
         case .appRemove(let args):
-            let id = try convert { () throws(FailoverError) in try AppID(args.app) }
-            _ = try await commit { model, _ throws(FailoverError) in
+            let id = try appID(args.app)
+            return ({ model, _ throws(FailoverError) in
                 guard model.apps[id] != nil else { throw .notFound("no app \(id.rawValue)") }
                 return .appRemove(id)
-            }
-            return ControlResults.appRemoved(id.rawValue)
-        case .appGet(let args):
-            let id = try convert { () throws(FailoverError) in try AppID(args.app) }
-            let model = await service.current
-            guard let app = model.apps[id] else { throw .notFound("no app \(id.rawValue)") }
-            return ModelViews.app(app, model: model).json
-        case .appList:
-            let model = await service.current
-            let apps = model.apps.values.sorted { $0.id.rawValue < $1.id.rawValue }
-            return ControlResults.appList(apps.map { ModelViews.app($0, model: model) })
-        case .appStatus(let args):
-            let id = try convert { () throws(FailoverError) in try AppID(args.app) }
-            let model = await service.current
-            guard model.apps[id] != nil else { throw .notFound("no app \(id.rawValue)") }
-            return ModelViews.appStatus(model.status(of: id)).json
+            }, { _, _ in ControlResults.appRemoved(id.rawValue) })
         case .groupCreate(let args):
-            return try await groupCreate(args)
+            let given = try args.address.map { text throws(ControlError) in try groupAddress(text) }
+            let primary = try args.primary.map { text throws(ControlError) in try appID(text) }
+            let backup = try args.backup.map { text throws(ControlError) in try appID(text) }
+            let snapshots = snapshots
+            return ({ model, now throws(FailoverError) in
+                let zone = snapshots.load().zone
+                let reserved: (GroupAddress) -> Bool = { SnapshotBuilder.isStaticName($0, zone: zone) }
+                let address: GroupAddress
+                if let given {
+                    try model.checkAddressAvailable(given, isReserved: reserved)
+                    address = given
+                } else {
+                    address = try model.allocateAddress(isReserved: reserved)
+                }
+                return .groupCreate(address: address, primary: primary, backup: backup, now: now)
+            }, { model, events in
+                for case .groupChanged(let group) in events {
+                    return ModelViews.group(model.groups[group.address] ?? group, origin: origin).json
+                }
+                return nil
+            })
         case .groupUpdate(let args):
             let address = try groupAddress(args.address)
             let primary = try fieldChange(args.primary)
             let backup = try fieldChange(args.backup)
-            let commit = try await commit { model, now throws(FailoverError) in
+            return ({ model, now throws(FailoverError) in
                 guard model.groups[address] != nil else { throw .notFound("no group \(address)") }
                 return .groupUpdate(address: address, primary: primary, backup: backup, ifVersion: args.ifVersion,
                                     now: now)
-            }
-            return try groupJSON(address, in: commit.model)
+            }, { model, _ in model.groups[address].map { ModelViews.group($0, origin: origin).json } })
         case .groupSwitch(let args):
             let address = try groupAddress(args.address)
             let delay = args.delaySeconds.map { Int64(($0 * 1000).rounded()) } ?? service.defaultDelayMilliseconds
@@ -76,101 +118,111 @@ public final class ControlDispatcher: Sendable {
                 throw .badRequest("delay_seconds must be between 0 and \(FailoverModel.maxSwitchDelay / 1000)")
             }
             let to = ModelViews.role(args.to)
-            let commit = try await commit { model, now throws(FailoverError) in
+            return ({ model, now throws(FailoverError) in
                 guard model.groups[address] != nil else { throw .notFound("no group \(address)") }
                 return .groupSwitch(address: address, to: to, due: now + delay, requestedAt: now,
                                     requestedBy: args.requestedBy)
-            }
-            var outcome = SwitchOutcome.unchanged
-            for event in commit.events {
-                switch event {
-                case .switchDone: outcome = .applied
-                case .switchScheduled: outcome = .scheduled
-                case .switchCancelled where outcome == .unchanged: outcome = .cancelled
-                default: break
+            }, { model, events in
+                var outcome = SwitchOutcome.unchanged
+                for event in events {
+                    switch event {
+                    case .switchDone: outcome = .applied
+                    case .switchScheduled: outcome = .scheduled
+                    case .switchCancelled where outcome == .unchanged: outcome = .cancelled
+                    default: break
+                    }
                 }
-            }
-            let group = try groupInfo(address, in: commit.model)
-            return SwitchResult(group: group, outcome: outcome).json
+                return model.groups[address].map {
+                    SwitchResult(group: ModelViews.group($0, origin: origin), outcome: outcome).json
+                }
+            })
         case .groupCancel(let args):
             let address = try groupAddress(args.address)
-            let commit = try await commit { model, now throws(FailoverError) in
+            return ({ model, now throws(FailoverError) in
                 guard model.groups[address] != nil else { throw .notFound("no group \(address)") }
                 return .groupCancel(address: address, now: now)
-            }
-            let cancelled = commit.events.contains { if case .switchCancelled = $0 { true } else { false } }
-            return CancelResult(group: try groupInfo(address, in: commit.model), cancelled: cancelled).json
+            }, { model, events in
+                let cancelled = events.contains { if case .switchCancelled = $0 { true } else { false } }
+                return model.groups[address].map {
+                    CancelResult(group: ModelViews.group($0, origin: origin), cancelled: cancelled).json
+                }
+            })
         case .groupDelete(let args):
             let address = try groupAddress(args.address)
-            _ = try await commit { model, _ throws(FailoverError) in
+            return ({ model, _ throws(FailoverError) in
                 guard model.groups[address] != nil else { throw .notFound("no group \(address)") }
                 return .groupDelete(address: address)
-            }
-            return ControlResults.groupDeleted(address.description)
-        case .groupGet(let args):
-            let address = try groupAddress(args.address)
-            return try groupJSON(address, in: await service.current)
-        case .groupList:
-            let model = await service.current
-            let groups = model.groups.values.sorted { $0.address < $1.address }
-            return ControlResults.groupList(groups.map { ModelViews.group($0, origin: origin) })
-        case .export:
-            let model = await service.current
-            let zone = await service.staticZone
-            return ExportInfo(
-                zone: origin.description, serial: SnapshotBuilder.servedSerial(zone: zone, model: model),
-                exportedAt: WallClock.preciseMilliseconds(),
-                apps: model.apps.values.map { ModelViews.app($0, model: model) },
-                groups: model.groups.values.map { ModelViews.group($0, origin: origin) },
-                tombstones: model.tombstones.map(\.description)
-            ).json
-        case .stats:
-            let model = await service.current
-            let zone = await service.staticZone
-            let facts = await statistics()
-            return StatsInfo(
-                serial: SnapshotBuilder.servedSerial(zone: zone, model: model), apps: model.apps.count,
-                groups: model.groups.count, pending: model.pendingSwitches.count, tombstones: model.tombstones.count,
-                connections: facts.connections, watchers: facts.watchers, started: started,
-                now: WallClock.preciseMilliseconds(), counters: facts.counters
-            ).json
-        case .reload:
-            return try await reload()
-        case .watch:
-            throw .badRequest("watch is handled by the connection")
+            }, { _, _ in ControlResults.groupDeleted(address.description) })
+        default:
+            throw .internal("\(command.operation.name) is not a mutation")
         }
     }
 
-    private func groupCreate(_ args: GroupCreateArgs) async throws(ControlError) -> JSONValue {
-        let given = try args.address.map { text throws(ControlError) in try groupAddress(text) }
-        let primary = try args.primary.map { text throws(ControlError) in try appID(text) }
-        let backup = try args.backup.map { text throws(ControlError) in try appID(text) }
-        let zone = await service.staticZone
-        let reserved: @Sendable (GroupAddress) -> Bool = { SnapshotBuilder.isStaticName($0, zone: zone) }
-        let commit = try await commit { model, now throws(FailoverError) in
-            let address: GroupAddress
-            if let given {
-                try model.checkAddressAvailable(given, isReserved: reserved)
-                address = given
-            } else {
-                address = try model.allocateAddress(isReserved: reserved)
+    /// Commands that only read: run inside the service against the current model.
+    private func read(_ command: ControlCommand) async -> Result<JSONValue, ControlError> {
+        let origin = origin
+        do throws(ControlError) {
+            switch command {
+            case .hello:
+                let serial = await service.summary.serial
+                return .success(HelloInfo(version: FailoverdVersion.string, zone: origin.description, serial: serial).json)
+            case .appGet(let args):
+                let id = try appID(args.app)
+                return .success(try await service.read { model throws(ControlError) in
+                    guard let app = model.apps[id] else { throw .notFound("no app \(id.rawValue)") }
+                    return ModelViews.app(app, model: model).json
+                })
+            case .appList:
+                return .success(try await service.read { model in
+                    let apps = model.apps.values.sorted { $0.id.rawValue < $1.id.rawValue }
+                    return ControlResults.appList(apps.map { ModelViews.app($0, model: model) })
+                })
+            case .appStatus(let args):
+                let id = try appID(args.app)
+                return .success(try await service.read { model throws(ControlError) in
+                    guard model.apps[id] != nil else { throw .notFound("no app \(id.rawValue)") }
+                    return ModelViews.appStatus(model.status(of: id)).json
+                })
+            case .groupGet(let args):
+                let address = try groupAddress(args.address)
+                return .success(try await service.read { model throws(ControlError) in
+                    guard let group = model.groups[address] else { throw .notFound("no group \(address)") }
+                    return ModelViews.group(group, origin: origin).json
+                })
+            case .groupList:
+                return .success(try await service.read { model in
+                    let groups = model.groups.values.sorted { $0.address < $1.address }
+                    return ControlResults.groupList(groups.map { ModelViews.group($0, origin: origin) })
+                })
+            case .export:
+                let zone = await service.staticZone
+                return .success(try await service.read { model in
+                    ExportInfo(
+                        zone: origin.description, serial: SnapshotBuilder.servedSerial(zone: zone, model: model),
+                        exportedAt: WallClock.preciseMilliseconds(),
+                        apps: model.apps.values.map { ModelViews.app($0, model: model) },
+                        groups: model.groups.values.map { ModelViews.group($0, origin: origin) },
+                        tombstones: model.tombstones.map(\.description)
+                    ).json
+                })
+            case .stats:
+                let summary = await service.summary
+                let facts = await statistics()
+                return .success(StatsInfo(
+                    serial: summary.serial, apps: summary.apps, groups: summary.groups,
+                    pending: summary.pendingSwitches, tombstones: summary.tombstones,
+                    connections: facts.connections, watchers: facts.watchers, started: started,
+                    now: WallClock.preciseMilliseconds(), counters: facts.counters
+                ).json)
+            case .reload:
+                return .success(try await reload())
+            case .watch:
+                throw .badRequest("watch is handled by the connection")
+            default:
+                throw .internal("\(command.operation.name) is a mutation")
             }
-            return .groupCreate(address: address, primary: primary, backup: backup, now: now)
-        }
-        for event in commit.events {
-            if case .groupChanged(let group) = event {
-                return ModelViews.group(commit.model.groups[group.address] ?? group, origin: origin).json
-            }
-        }
-        throw .internal("group.create committed without creating a group")
-    }
-
-    private func commit(_ build: @escaping FailoverService.MutationBuilder) async throws(ControlError)
-        -> FailoverService.Commit
-    {
-        switch await service.commit(build) {
-        case .success(let commit): return commit
-        case .failure(let error): throw ModelViews.error(error)
+        } catch {
+            return .failure(error)
         }
     }
 
@@ -209,15 +261,6 @@ public final class ControlDispatcher: Sendable {
             }
             return try App(id: id, name: args.name, webHead: head)
         }
-    }
-
-    private func groupInfo(_ address: GroupAddress, in model: FailoverModel) throws(ControlError) -> GroupInfo {
-        guard let group = model.groups[address] else { throw .notFound("no group \(address)") }
-        return ModelViews.group(group, origin: origin)
-    }
-
-    private func groupJSON(_ address: GroupAddress, in model: FailoverModel) throws(ControlError) -> JSONValue {
-        try groupInfo(address, in: model).json
     }
 }
 

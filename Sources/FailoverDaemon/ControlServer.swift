@@ -177,12 +177,60 @@ public final class ControlServer: Sendable {
                 for try await _ in inbound {}
                 return
             }
+            try await answer(inbound: inbound, outbound: outbound, connection: connection)
+        }
+    }
+
+    /// Requests of one connection in flight at once: mutations are committed
+    /// without waiting for the one before (they share fsyncs), replies go
+    /// out in request order, and reading stops while this many are unwritten.
+    public static let pipelineDepth = 64
+
+    /// Reads requests and answers them in order. Mutations are submitted as
+    /// they arrive (committed in arrival order); a read waits until every
+    /// earlier reply is written, so it sees the earlier writes.
+    private func answer(inbound: NIOAsyncChannelInboundStream<ControlLineFramer.Frame>,
+                        outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>, connection: Connection) async throws
+    {
+        let eventLoop = connection.channel.eventLoop
+        let (replies, replySink) = AsyncStream<(EventLoopFuture<[UInt8]>, EventLoopPromise<Void>)>.makeStream()
+        var unwritten: [EventLoopFuture<Void>] = []
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask {
+                // After a failed write the rest are failed too (every promise is completed).
+                var failure: (any Error)? = nil
+                for await (reply, written) in replies {
+                    if let failure {
+                        written.fail(failure)
+                        continue
+                    }
+                    do {
+                        try await outbound.write(ByteBuffer(bytes: try await reply.get()))
+                        written.succeed()
+                    } catch {
+                        written.fail(error)
+                        failure = error
+                    }
+                }
+                if let failure { throw failure }
+            }
+            defer { replySink.finish() }
+            func send(_ reply: EventLoopFuture<[UInt8]>) async throws {
+                let written = eventLoop.makePromise(of: Void.self)
+                unwritten.append(written.futureResult)
+                replySink.yield((reply, written))
+                if unwritten.count >= Self.pipelineDepth { try await unwritten.removeFirst().get() }
+            }
+            func drain() async throws {
+                for future in unwritten { try await future.get() }
+                unwritten = []
+            }
             for try await frame in inbound {
                 let line: [UInt8]
                 switch frame {
                 case .tooLarge:
                     metrics.controlRequest(op: "invalid", result: ControlError.Code.tooLarge.rawValue)
-                    try await write(ControlRequest.Rejection.lineTooLarge.response.line, to: outbound)
+                    try await send(eventLoop.makeSucceededFuture(ControlRequest.Rejection.lineTooLarge.response.line))
                     continue
                 case .line(let bytes):
                     line = bytes
@@ -195,25 +243,40 @@ public final class ControlServer: Sendable {
                 } catch {
                     failures.wrappingIncrement(ordering: .relaxed)
                     metrics.controlRequest(op: "invalid", result: error.error.code.rawValue)
-                    try await write(error.response.line, to: outbound)
+                    try await send(eventLoop.makeSucceededFuture(error.response.line))
                     continue
                 }
                 if case .watch = command {
+                    try await drain()
+                    replySink.finish()
+                    try await tasks.next()
                     metrics.controlRequest(op: command.operation.name, result: "ok")
                     try await watch(id: id, connection: connection, outbound: outbound)
                     return
                 }
-                let response: ControlResponse
-                do throws(ControlError) {
-                    response = .success(id: id, result: try await dispatcher.handle(command))
-                    metrics.controlRequest(op: command.operation.name, result: "ok")
-                } catch {
-                    failures.wrappingIncrement(ordering: .relaxed)
-                    metrics.controlRequest(op: command.operation.name, result: error.code.rawValue)
-                    response = .failure(id: id, error: error)
+                let reply = eventLoop.makePromise(of: [UInt8].self)
+                let finish: @Sendable (Result<JSONValue, ControlError>) -> Void = { [metrics, failures] result in
+                    switch result {
+                    case .success(let value):
+                        metrics.controlRequest(op: command.operation.name, result: "ok")
+                        reply.succeed(ControlResponse.success(id: id, result: value).line)
+                    case .failure(let error):
+                        failures.wrappingIncrement(ordering: .relaxed)
+                        metrics.controlRequest(op: command.operation.name, result: error.code.rawValue)
+                        reply.succeed(ControlResponse.failure(id: id, error: error).line)
+                    }
                 }
-                try await write(response.line, to: outbound)
+                if !dispatcher.submit(command, completion: finish) {
+                    try await drain()
+                    do throws(ControlError) {
+                        finish(.success(try await dispatcher.handle(command)))
+                    } catch {
+                        finish(.failure(error))
+                    }
+                }
+                try await send(reply.futureResult)
             }
+            try await drain()
         }
     }
 
@@ -227,9 +290,7 @@ public final class ControlServer: Sendable {
         }
         defer { hub.unsubscribe(key) }
         try await connection.channel.pipeline.handler(type: ControlIdleHandler.self).get().disable(connection.channel)
-        let model = await service.current
-        let zone = await service.staticZone
-        let serial = SnapshotBuilder.servedSerial(zone: zone, model: model)
+        let serial = await service.summary.serial
         try await write(ControlResponse.success(id: id, result: ControlResults.watching(serial: serial)).line,
                         to: outbound)
         for await line in stream {

@@ -164,7 +164,7 @@ public final class Daemon: @unchecked Sendable {
         udp.start()
         udpServer = udp
         let dispatcher = ControlDispatcher(
-            service: service, origin: config.origin,
+            service: service, snapshots: store, origin: config.origin,
             statistics: { [weak self] in
                 guard let self else { return (0, 0, [:]) }
                 return (self.controlServer?.connectionCount ?? 0, self.controlServer?.watcherCount ?? 0,
@@ -247,7 +247,7 @@ public final class Daemon: @unchecked Sendable {
     /// One line for `systemctl status`: serial, groups, pending switches, queries/s.
     func statusLine() async -> String {
         let snapshot = store.load()
-        let pending = await service?.current.pendingSwitches.count ?? 0
+        let pending = await service?.summary.pendingSwitches ?? 0
         let answered = counters.udpAnswered.load(ordering: .relaxed) + counters.tcpAnswered.load(ordering: .relaxed)
         let now = Date()
         let rate = lastRate.map { Double(answered - $0.answered) / max(0.001, now.timeIntervalSince($0.at)) } ?? 0
@@ -296,9 +296,9 @@ public final class Daemon: @unchecked Sendable {
     /// The gauges of a scrape.
     func metricsState() async -> MetricsExporter.State {
         let snapshot = store.load()
-        guard let model = await service?.current else { return MetricsExporter.State(serial: snapshot.serial) }
+        guard let summary = await service?.summary else { return MetricsExporter.State(serial: snapshot.serial) }
         return MetricsExporter.State(
-            apps: model.apps.count, groups: model.groups.count, pendingSwitches: model.pendingSwitches.count,
+            apps: summary.apps, groups: summary.groups, pendingSwitches: summary.pendingSwitches,
             serial: snapshot.serial, tcpConnections: tcpServer?.connectionCount ?? 0)
     }
 

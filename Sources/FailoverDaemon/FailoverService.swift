@@ -1,6 +1,8 @@
+import FailoverControl
 import FailoverCore
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
 import ZoneData
 
 /// The failover state machine of the daemon: applies mutations, makes them
@@ -10,18 +12,32 @@ import ZoneData
 public actor FailoverService {
     /// What one committed request produced.
     public struct Commit: Sendable {
-        /// The model right after this request's mutation.
-        public var model: FailoverModel
         public var events: [ModelEvent]
         public var at: Int64
         /// False when the request asked for what already was (nothing written).
         public var changed: Bool
+        /// What the request's view closure read from the model right after
+        /// its mutation (before later mutations of the same batch).
+        public var view: JSONValue?
     }
 
     /// Builds a mutation against the current model and the commit time.
     public typealias MutationBuilder = @Sendable (FailoverModel, Int64) throws(FailoverError) -> Mutation
+    /// Reads what a reply needs from the model right after the mutation.
+    public typealias CommitView = @Sendable (FailoverModel, [ModelEvent]) -> JSONValue?
+    /// Receives the outcome of a submitted mutation.
+    public typealias Completion = @Sendable (Result<Commit, FailoverError>) -> Void
 
-    /// Journal records after which the state is compacted into a new snapshot.
+    /// A submitted mutation waiting for the next flush.
+    struct Request: Sendable {
+        var build: MutationBuilder
+        var view: CommitView?
+        var completion: Completion
+    }
+
+    /// Journal records after which the state is compacted into a new snapshot;
+    /// raised to the model's size so compaction stays a fixed share of the
+    /// write work however large the model grows.
     public static let defaultCompactionThreshold = 50_000
     private var compactionThreshold = FailoverService.defaultCompactionThreshold
 
@@ -29,18 +45,22 @@ public actor FailoverService {
         compactionThreshold = max(1, records)
     }
 
+    /// Mutated in place: nothing outside the actor keeps a copy, so a change
+    /// never copies the dictionaries.
     private var model: FailoverModel
     private let store: StateStore
     private var zone: StaticZone
     private var ttl: UInt32
+    private var answerIndexes: AnswerIndexes
     public nonisolated let defaultDelayMilliseconds: Int64
     private let snapshots: SnapshotStore
     private let logger: Logger
     private let clock: @Sendable () -> Int64
     private let metrics: ServiceMetrics
     private var scheduler: SwitchScheduler? = nil
-    private var pending: [(MutationBuilder, CheckedContinuation<Result<Commit, FailoverError>, Never>)] = []
-    private var flushing = false
+    /// Requests in arrival order; filled without awaiting the actor, so one
+    /// connection's pipelined requests commit in the order they were sent.
+    private nonisolated let inbox = NIOLockedValueBox(Inbox())
     private var listeners: [UUID: @Sendable ([ModelEvent], FailoverModel, Int64) -> Void] = [:]
     /// Told of every published snapshot: old, new, the groups whose records
     /// may differ, and whether the static zone changed (transfers, NOTIFY).
@@ -48,6 +68,20 @@ public actor FailoverService {
     private var publishObserver: PublishObserver? = nil
     public private(set) var committedMutations = 0
     public private(set) var failedCommits = 0
+
+    struct Inbox {
+        var requests: [Request] = []
+        var flushScheduled = false
+    }
+
+    /// Counts for status lines and metrics.
+    public struct Summary: Sendable {
+        public var apps: Int
+        public var groups: Int
+        public var pendingSwitches: Int
+        public var tombstones: Int
+        public var serial: UInt32
+    }
 
     /// Opens the state directory (replaying the journal) and publishes the
     /// first snapshot. Throws with the file and offset on corruption.
@@ -62,14 +96,18 @@ public actor FailoverService {
         self.model = model
         self.zone = zone
         self.ttl = ttl
+        let indexes = AnswerIndexes(model: model)
+        self.answerIndexes = indexes
         self.defaultDelayMilliseconds = Int64(defaultDelaySeconds * 1000)
         self.snapshots = snapshots
         self.logger = logger
         self.clock = clock
         self.metrics = metrics
-        snapshots.publish(metrics.measureSnapshotBuild { SnapshotBuilder.build(model: model, zone: zone, ttl: ttl) })
+        snapshots.publish(metrics.measureSnapshotBuild {
+            SnapshotBuilder.build(model: model, zone: zone, ttl: ttl, indexes: indexes)
+        })
         logger.info(
-            "state loaded from \(stateDirectory): \(model.apps.count) apps, \(model.groups.count) groups, \(model.pendingSwitches.count) pending switches, \(store.journalRecords) journal records")
+            "state loaded from \(stateDirectory): \(model.apps.count) apps, \(model.groups.count) groups, \(model.pendingCount) pending switches, \(store.journalRecords) journal records")
     }
 
     /// Starts the scheduler; switches that fell due while the daemon was
@@ -91,8 +129,18 @@ public actor FailoverService {
         scheduler = nil
     }
 
-    /// The current model (a value: later commits do not change it).
-    public var current: FailoverModel { model }
+    /// Runs `body` on the current model inside the actor; the model is not
+    /// copied (a copy kept past a change would make that change copy it all).
+    public func read<T: Sendable>(_ body: @Sendable (FailoverModel) throws(ControlError) -> T) throws(ControlError)
+        -> T
+    {
+        try body(model)
+    }
+
+    public var summary: Summary {
+        Summary(apps: model.apps.count, groups: model.groups.count, pendingSwitches: model.pendingCount,
+                tombstones: model.tombstones.count, serial: SnapshotBuilder.servedSerial(zone: zone, model: model))
+    }
 
     public var staticZone: StaticZone { zone }
 
@@ -103,7 +151,9 @@ public actor FailoverService {
         self.zone = zone
         self.ttl = ttl
         let old = snapshots.load()
-        let new = metrics.measureSnapshotBuild { SnapshotBuilder.build(model: model, zone: zone, ttl: ttl) }
+        let new = metrics.measureSnapshotBuild {
+            SnapshotBuilder.build(model: model, zone: zone, ttl: ttl, indexes: answerIndexes)
+        }
         snapshots.publish(new)
         publishObserver?(old, new, [], true)
     }
@@ -112,12 +162,8 @@ public actor FailoverService {
         publishObserver = observer
     }
 
-    /// True when an address collides with a static name.
-    public func isReserved(_ address: GroupAddress) -> Bool {
-        SnapshotBuilder.isStaticName(address, zone: zone)
-    }
-
-    /// Registers a listener for committed events; returns its key.
+    /// Registers a listener for committed events; returns its key. Listeners
+    /// run inside the actor and must not keep the model.
     public func addListener(_ listener: @escaping @Sendable ([ModelEvent], FailoverModel, Int64) -> Void) -> UUID {
         let key = UUID()
         listeners[key] = listener
@@ -128,39 +174,59 @@ public actor FailoverService {
         listeners[key] = nil
     }
 
-    /// Applies one mutation, durably. Returns after the change is on disk and
-    /// in the published snapshot (read-your-writes), or with the reason it
-    /// was refused (nothing changed then).
-    public func commit(_ build: @escaping MutationBuilder) async -> Result<Commit, FailoverError> {
+    /// Queues one mutation without waiting: requests submitted one after
+    /// another commit in that order. `completion` runs once the change is on
+    /// disk and in the published snapshot (read-your-writes), or with the
+    /// reason it was refused (nothing changed then).
+    public nonisolated func submit(
+        _ build: @escaping MutationBuilder, view: CommitView? = nil, completion: @escaping Completion
+    ) {
+        let startFlush = inbox.withLockedValue { inbox -> Bool in
+            inbox.requests.append(Request(build: build, view: view, completion: completion))
+            defer { inbox.flushScheduled = true }
+            return !inbox.flushScheduled
+        }
+        if startFlush { Task { await self.flush() } }
+    }
+
+    /// Applies one mutation, durably; see ``submit(_:view:completion:)``.
+    public nonisolated func commit(_ build: @escaping MutationBuilder, view: CommitView? = nil) async
+        -> Result<Commit, FailoverError>
+    {
         await withCheckedContinuation { continuation in
-            pending.append((build, continuation))
-            if !flushing {
-                flushing = true
-                Task { self.flush() }
-            }
+            submit(build, view: view) { continuation.resume(returning: $0) }
         }
     }
 
+    private func takeBatch() -> [Request] {
+        inbox.withLockedValue { inbox in
+            defer { inbox.requests = [] }
+            if inbox.requests.isEmpty { inbox.flushScheduled = false }
+            return inbox.requests
+        }
+    }
+
+    /// Group commit: every request that arrived meanwhile shares one fsync.
     private func flush() {
-        while !pending.isEmpty {
-            let batch = pending
-            pending = []
+        while true {
+            let batch = takeBatch()
+            if batch.isEmpty { return }
             let now = clock()
-            var working = model
+            var undo = FailoverModel.Undo()
             var accepted: [Mutation] = []
             var results: [Result<Commit, FailoverError>] = []
             var allEvents: [ModelEvent] = []
-            for (build, _) in batch {
+            results.reserveCapacity(batch.count)
+            for request in batch {
                 do {
-                    let mutation = try build(working, now)
-                    guard try working.validate(mutation) else {
-                        results.append(.success(Commit(model: working, events: [], at: now, changed: false)))
-                        continue
+                    let mutation = try request.build(model, now)
+                    let events = try model.apply(mutation, recordingInto: &undo)
+                    if !events.isEmpty {
+                        accepted.append(mutation)
+                        allEvents += events
                     }
-                    let events = try working.apply(mutation)
-                    accepted.append(mutation)
-                    allEvents += events
-                    results.append(.success(Commit(model: working, events: events, at: now, changed: true)))
+                    let view = request.view?(model, events)
+                    results.append(.success(Commit(events: events, at: now, changed: !events.isEmpty, view: view)))
                 } catch {
                     results.append(.failure(error))
                 }
@@ -170,17 +236,10 @@ public actor FailoverService {
                     let syncStarted = ContinuousClock.now
                     _ = try store.append(accepted)
                     metrics.journalSynced(ContinuousClock.now - syncStarted)
-                    let previous = model
-                    model = working
                     committedMutations += accepted.count
-                    let old = snapshots.load()
-                    let new = metrics.measureSnapshotBuild { SnapshotBuilder.build(model: model, zone: zone, ttl: ttl) }
-                    snapshots.publish(new)
-                    syncScheduler(allEvents)
-                    if let publishObserver {
-                        publishObserver(old, new, Self.touchedGroups(allEvents, before: previous, after: model), false)
-                    }
+                    publish(allEvents)
                 } catch {
+                    model.revert(undo)
                     failedCommits += accepted.count
                     logger.error("cannot make \(accepted.count) change(s) durable: \(error.message)")
                     results = results.map { result in
@@ -190,40 +249,28 @@ public actor FailoverService {
                     allEvents = []
                 }
             }
-            for (index, (_, continuation)) in batch.enumerated() {
-                continuation.resume(returning: results[index])
+            for (index, request) in batch.enumerated() {
+                request.completion(results[index])
             }
             if !allEvents.isEmpty {
                 for listener in listeners.values { listener(allEvents, model, now) }
             }
-            if store.journalRecords >= compactionThreshold {
+            if store.journalRecords >= max(compactionThreshold, model.groups.count + model.apps.count) {
                 compact()
             }
         }
-        flushing = false
     }
 
-    /// Groups whose DNS records may have changed with these events.
-    static func touchedGroups(_ events: [ModelEvent], before: FailoverModel, after: FailoverModel) -> Set<UInt32> {
-        var touched = Set<UInt32>()
-        for event in events {
-            switch event {
-            case .switchScheduled(let group), .switchDone(let group), .switchCancelled(let group, _),
-                .groupChanged(let group):
-                touched.insert(group.address.value)
-            case .groupDeleted(let address):
-                touched.insert(address.value)
-            case .appChanged(let app):
-                for group in before.groups(referencing: app.id) + after.groups(referencing: app.id) {
-                    touched.insert(group.address.value)
-                }
-            case .appRemoved(let id):
-                for group in before.groups(referencing: id) { touched.insert(group.address.value) }
-            case .statusChanged:
-                break
-            }
+    /// Publishes the snapshot after a durable batch, replacing only what its
+    /// events touched.
+    private func publish(_ events: [ModelEvent]) {
+        let old = snapshots.load()
+        let (new, touched) = metrics.measureSnapshotBuild {
+            SnapshotBuilder.update(old, events: events, model: model, indexes: &answerIndexes)
         }
-        return touched
+        snapshots.publish(new)
+        syncScheduler(events)
+        publishObserver?(old, new, touched, false)
     }
 
     /// Writes a new snapshot file and starts an empty journal.
@@ -259,7 +306,7 @@ public actor FailoverService {
             }
             switch result {
             case .success(let commit) where commit.changed:
-                if let group = commit.model.groups[item.key] {
+                for case .switchDone(let group) in commit.events {
                     logger.info("switch done: group \(item.key) now \(group.active.rawValue), \(commit.at - item.due) ms after due")
                 }
             case .success:

@@ -3,25 +3,64 @@ import FailoverCore
 import ZoneData
 
 /// Turns the failover model and the static zone into the immutable snapshot
-/// queries read. Answers are rendered once per app and shared by its groups.
+/// queries read. Each app owns one answer index (``AnswerIndexes``); a group
+/// entry holds the index of its active app, so a web head change replaces
+/// one answer and no group entry.
 public enum SnapshotBuilder {
+    /// Builds the whole snapshot (start-up, reload); O(apps + groups).
     public static func build(model: FailoverModel, zone: StaticZone, ttl: UInt32) -> ZoneSnapshot {
-        var answers: [WebHeadAnswer] = []
-        var answerIndex: [AppID: Int32] = [:]
-        answers.reserveCapacity(model.apps.count)
+        build(model: model, zone: zone, ttl: ttl, indexes: AnswerIndexes(model: model))
+    }
+
+    static func build(model: FailoverModel, zone: StaticZone, ttl: UInt32, indexes: AnswerIndexes) -> ZoneSnapshot {
+        var answers = [WebHeadAnswer?](repeating: nil, count: Int(indexes.bound))
         for (id, app) in model.apps {
-            guard let head = app.webHead, let answer = render(head) else { continue }
-            answerIndex[id] = Int32(answers.count)
-            answers.append(answer)
+            guard let index = indexes[id] else { continue }
+            answers[Int(index)] = app.webHead.flatMap(render)
         }
         var entries: [GroupTable.Entry] = []
         entries.reserveCapacity(model.groups.count)
-        for (address, group) in model.groups {
-            let answer = group.activeApp.flatMap { answerIndex[$0] } ?? -1
-            entries.append(GroupTable.Entry(address: address.value, answer: answer, due: group.pending?.due ?? 0))
-        }
-        let table = GroupTable(ttl: ttl, answers: answers, entries: entries)
+        for group in model.groups.values { entries.append(entry(group, indexes: indexes)) }
+        let table = GroupTable(ttl: ttl, answers: AnswerTable(answers), entries: entries)
         return ZoneSnapshot(zone: zone, groups: table, serial: servedSerial(zone: zone, model: model))
+    }
+
+    /// The next snapshot after a committed batch: only the answers and group
+    /// entries its events touched are replaced; the rest is shared with
+    /// `current`. Also returns the groups whose records may differ.
+    static func update(
+        _ current: ZoneSnapshot, events: [ModelEvent], model: FailoverModel, indexes: inout AnswerIndexes
+    ) -> (snapshot: ZoneSnapshot, touched: Set<UInt32>) {
+        var answerChanges: [(index: Int32, answer: WebHeadAnswer?)] = []
+        var entryChanges: [GroupTable.Change] = []
+        var touched = Set<UInt32>()
+        for event in events {
+            switch event {
+            case .appChanged(let app):
+                answerChanges.append((indexes.assign(app.id), app.webHead.flatMap(render)))
+                for address in model.addresses(referencing: app.id) { touched.insert(address.value) }
+            case .appRemoved(let id):
+                if let index = indexes.release(id) { answerChanges.append((index, nil)) }
+            case .groupChanged(let group), .switchScheduled(let group), .switchDone(let group),
+                .switchCancelled(let group, _):
+                entryChanges.append(.put(entry(group, indexes: indexes)))
+                touched.insert(group.address.value)
+            case .groupDeleted(let address):
+                entryChanges.append(.remove(address.value))
+                touched.insert(address.value)
+            case .statusChanged:
+                break
+            }
+        }
+        let answers = current.groups.answers.updating(answerChanges)
+        let groups = current.groups.updating(answers: answers, entries: entryChanges)
+        let snapshot = ZoneSnapshot(zone: current.zone, groups: groups, serial: servedSerial(zone: current.zone, model: model))
+        return (snapshot, touched)
+    }
+
+    private static func entry(_ group: Group, indexes: AnswerIndexes) -> GroupTable.Entry {
+        GroupTable.Entry(address: group.address.value, answer: group.activeApp.flatMap { indexes[$0] } ?? -1,
+                         due: group.pending?.due ?? 0)
     }
 
     /// The zone file's serial raised by the model's change count (RFC 1982
@@ -45,5 +84,42 @@ public enum SnapshotBuilder {
     public static func isStaticName(_ address: GroupAddress, zone: StaticZone) -> Bool {
         guard let name = try? zone.origin.prepending(label: Array(address.description.utf8)) else { return false }
         return zone.find(name) != nil
+    }
+}
+
+/// The answer index of every app, stable while the app exists; indexes of
+/// removed apps are reused, so the answer table stays as large as the
+/// largest number of apps ever held at once.
+struct AnswerIndexes {
+    private var byApp: [AppID: Int32] = [:]
+    private var free: [Int32] = []
+    /// One past the highest index handed out.
+    private(set) var bound: Int32 = 0
+
+    init(model: FailoverModel) {
+        byApp.reserveCapacity(model.apps.count)
+        for id in model.apps.keys.sorted() { _ = assign(id) }
+    }
+
+    subscript(id: AppID) -> Int32? { byApp[id] }
+
+    /// The app's index, handing out a free one if it has none yet.
+    mutating func assign(_ id: AppID) -> Int32 {
+        if let index = byApp[id] { return index }
+        let index: Int32
+        if let reused = free.popLast() {
+            index = reused
+        } else {
+            index = bound
+            bound += 1
+        }
+        byApp[id] = index
+        return index
+    }
+
+    mutating func release(_ id: AppID) -> Int32? {
+        guard let index = byApp.removeValue(forKey: id) else { return nil }
+        free.append(index)
+        return index
     }
 }

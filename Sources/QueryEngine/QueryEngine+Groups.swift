@@ -24,8 +24,7 @@ extension QueryEngine {
         var records: [UInt8]? = nil
         var recordCount = 0
         var isCNAME = false
-        if group.answer >= 0 {
-            let answer = snapshot.groups.answers[Int(group.answer)]
+        if let answer = snapshot.groups.answers[group.answer] {
             if !answer.cname.isEmpty {
                 records = answer.cname
                 recordCount = 1

@@ -57,13 +57,19 @@ public struct WebHeadAnswer: Sendable, Equatable {
 }
 
 /// Failover groups by address, for the query path: an open-addressing table
-/// of 32-bit addresses with, per slot, the index of the active web head's
-/// answer (-1: none, answered NODATA) and the due time of a pending switch
-/// (0: none). About 32 bytes per group; answers are shared between groups
-/// that follow the same app.
+/// of 32-bit addresses with, per slot, the index of the active app's answer
+/// in ``answers`` (-1: none, answered NODATA) and the due time of a pending
+/// switch (0: none). 16 bytes per slot at a load factor of at most one half.
+///
+/// Persistent: ``updating(answers:entries:)`` returns a new table that shares
+/// every chunk of slots it did not touch with this one, so a commit costs the
+/// chunks it changes plus one array of chunk references, not a rebuild.
 public final class GroupTable: Sendable {
     /// Marks an empty slot: addresses stop at 999,999,999.
     static let emptyKey = UInt32.max
+    /// Slots per chunk: 1,024 x 16 bytes keeps a copied chunk at 16 KiB.
+    static let chunkShift = 10
+    static let chunkSize = 1 << chunkShift
 
     public struct Entry: Sendable {
         public var address: UInt32
@@ -78,37 +84,67 @@ public final class GroupTable: Sendable {
         }
     }
 
-    public let answers: [WebHeadAnswer]
+    /// A change to one group: its new entry, or its removal.
+    public enum Change: Sendable {
+        case put(Entry)
+        case remove(UInt32)
+    }
+
+    struct Slot: Sendable {
+        var key: UInt32
+        var answer: Int32
+        var due: Int64
+
+        static let empty = Slot(key: GroupTable.emptyKey, answer: -1, due: 0)
+    }
+
+    final class Chunk: Sendable {
+        let slots: [Slot]
+        init(_ slots: [Slot]) { self.slots = slots }
+    }
+
+    public let answers: AnswerTable
     /// TTL of group answers, seconds.
     public let ttl: UInt32
     public let count: Int
-    fileprivate let keys: [UInt32]
-    fileprivate let answerIndexes: [Int32]
-    fileprivate let dues: [Int64]
+    private let chunks: [Chunk]
     private let mask: Int
 
-    public init(ttl: UInt32, answers: [WebHeadAnswer], entries: [Entry]) {
-        // Load factor at most one half keeps probes short.
-        var capacity = 16
-        while capacity < entries.count * 2 { capacity <<= 1 }
-        var keys = [UInt32](repeating: Self.emptyKey, count: capacity)
-        var answerIndexes = [Int32](repeating: -1, count: capacity)
-        var dues = [Int64](repeating: 0, count: capacity)
-        let mask = capacity - 1
-        for entry in entries {
-            var slot = Self.hash(entry.address) & mask
-            while keys[slot] != Self.emptyKey && keys[slot] != entry.address { slot = (slot + 1) & mask }
-            keys[slot] = entry.address
-            answerIndexes[slot] = entry.answer
-            dues[slot] = entry.due
-        }
+    private init(ttl: UInt32, answers: AnswerTable, count: Int, chunks: [Chunk], mask: Int) {
         self.ttl = ttl
         self.answers = answers
-        self.count = entries.count
-        self.keys = keys
-        self.answerIndexes = answerIndexes
-        self.dues = dues
+        self.count = count
+        self.chunks = chunks
         self.mask = mask
+    }
+
+    /// Builds a table from scratch; `answers[i]` is answer index `i`.
+    public convenience init(ttl: UInt32, answers: [WebHeadAnswer], entries: [Entry]) {
+        self.init(ttl: ttl, answers: AnswerTable(answers), entries: entries)
+    }
+
+    public convenience init(ttl: UInt32, answers: AnswerTable, entries: [Entry]) {
+        // Load factor at most one half keeps probes short.
+        let capacity = Self.capacity(for: entries.count)
+        var slots = [Slot](repeating: .empty, count: capacity)
+        let mask = capacity - 1
+        var count = 0
+        for entry in entries {
+            var slot = Self.hash(entry.address) & mask
+            while slots[slot].key != Self.emptyKey && slots[slot].key != entry.address { slot = (slot + 1) & mask }
+            if slots[slot].key == Self.emptyKey { count += 1 }
+            slots[slot] = Slot(key: entry.address, answer: entry.answer, due: entry.due)
+        }
+        let chunkCount = max(1, capacity >> Self.chunkShift)
+        let chunkLength = capacity / chunkCount
+        let chunks = (0..<chunkCount).map { Chunk(Array(slots[($0 * chunkLength)..<(($0 + 1) * chunkLength)])) }
+        self.init(ttl: ttl, answers: answers, count: count, chunks: chunks, mask: mask)
+    }
+
+    static func capacity(for count: Int) -> Int {
+        var capacity = 16
+        while capacity < count * 2 { capacity <<= 1 }
+        return capacity
     }
 
     @inline(__always)
@@ -122,13 +158,167 @@ public final class GroupTable: Sendable {
     public func find(_ address: UInt32) -> (answer: Int32, due: Int64)? {
         var slot = Self.hash(address) & mask
         while true {
-            let key = keys[slot]
-            if key == address { return (answerIndexes[slot], dues[slot]) }
-            if key == Self.emptyKey { return nil }
+            let entry = chunks[slot >> Self.chunkShift].slots[slot & (Self.chunkSize - 1)]
+            if entry.key == address { return (entry.answer, entry.due) }
+            if entry.key == Self.emptyKey { return nil }
             slot = (slot + 1) & mask
         }
     }
 
+    /// The same groups with another TTL (a reload); shares all storage.
+    public func withTTL(_ ttl: UInt32) -> GroupTable {
+        GroupTable(ttl: ttl, answers: answers, count: count, chunks: chunks, mask: mask)
+    }
+
+    /// A new table with `answers` replaced and `changes` applied in order;
+    /// chunks no change touches are shared with this table.
+    public func updating(answers: AnswerTable, entries changes: [Change]) -> GroupTable {
+        let inserts = changes.reduce(0) { if case .put = $1 { $0 + 1 } else { $0 } }
+        if (count + inserts) * 2 > mask + 1 { return rebuilt(answers: answers, applying: changes) }
+        var editor = ChunkEditor(chunks: chunks)
+        var count = self.count
+        for change in changes {
+            switch change {
+            case .put(let entry):
+                var slot = Self.hash(entry.address) & mask
+                while true {
+                    let key = editor[slot].key
+                    if key == entry.address || key == Self.emptyKey { break }
+                    slot = (slot + 1) & mask
+                }
+                if editor[slot].key == Self.emptyKey { count += 1 }
+                editor[slot] = Slot(key: entry.address, answer: entry.answer, due: entry.due)
+            case .remove(let address):
+                if remove(address, from: &editor) { count -= 1 }
+            }
+        }
+        return GroupTable(ttl: ttl, answers: answers, count: count, chunks: editor.finish(), mask: mask)
+    }
+
+    /// Linear-probing removal by backward shift: later entries of the same
+    /// run move up, so no tombstones are left behind.
+    private func remove(_ address: UInt32, from editor: inout ChunkEditor) -> Bool {
+        var hole = Self.hash(address) & mask
+        while editor[hole].key != address {
+            if editor[hole].key == Self.emptyKey { return false }
+            hole = (hole + 1) & mask
+        }
+        var next = hole
+        while true {
+            next = (next + 1) & mask
+            let entry = editor[next]
+            if entry.key == Self.emptyKey { break }
+            let home = Self.hash(entry.key) & mask
+            // The entry may stay when its home lies cyclically in (hole, next].
+            let stays = hole <= next ? (hole < home && home <= next) : (hole < home || home <= next)
+            if stays { continue }
+            editor[hole] = entry
+            hole = next
+        }
+        editor[hole] = .empty
+        return true
+    }
+
+    private func rebuilt(answers: AnswerTable, applying changes: [Change]) -> GroupTable {
+        var entries: [UInt32: Entry] = [:]
+        entries.reserveCapacity(count + changes.count)
+        forEach { entries[$0] = Entry(address: $0, answer: $1, due: $2) }
+        for change in changes {
+            switch change {
+            case .put(let entry): entries[entry.address] = entry
+            case .remove(let address): entries[address] = nil
+            }
+        }
+        return GroupTable(ttl: ttl, answers: answers, entries: Array(entries.values))
+    }
+
+    /// Copy-on-write access to chunks during one update.
+    private struct ChunkEditor {
+        var chunks: [Chunk]
+        var copies: [Int: [Slot]] = [:]
+
+        init(chunks: [Chunk]) { self.chunks = chunks }
+
+        subscript(slot: Int) -> Slot {
+            get {
+                let chunk = slot >> GroupTable.chunkShift
+                let index = slot & (GroupTable.chunkSize - 1)
+                if let copy = copies[chunk] { return copy[index] }
+                return chunks[chunk].slots[index]
+            }
+            set {
+                let chunk = slot >> GroupTable.chunkShift
+                copies[chunk, default: chunks[chunk].slots][slot & (GroupTable.chunkSize - 1)] = newValue
+            }
+        }
+
+        func finish() -> [Chunk] {
+            var result = chunks
+            for (index, slots) in copies { result[index] = Chunk(slots) }
+            return result
+        }
+    }
+}
+
+/// Pre-rendered answers by index (one per app that has a web head), in
+/// shared chunks like ``GroupTable``: replacing one answer copies its chunk
+/// of 256 and the array of chunk references.
+public final class AnswerTable: Sendable {
+    static let chunkShift = 8
+    static let chunkSize = 1 << chunkShift
+
+    final class Chunk: Sendable {
+        let answers: [WebHeadAnswer?]
+        init(_ answers: [WebHeadAnswer?]) { self.answers = answers }
+    }
+
+    private let chunks: [Chunk]
+
+    /// Indexes `0..<capacity` are addressable.
+    public var capacity: Int { chunks.count << Self.chunkShift }
+
+    private init(chunks: [Chunk]) { self.chunks = chunks }
+
+    public convenience init(_ answers: [WebHeadAnswer?]) {
+        var chunks: [Chunk] = []
+        var start = 0
+        while start < answers.count {
+            var slice = Array(answers[start..<min(answers.count, start + Self.chunkSize)])
+            slice += [WebHeadAnswer?](repeating: nil, count: Self.chunkSize - slice.count)
+            chunks.append(Chunk(slice))
+            start += Self.chunkSize
+        }
+        self.init(chunks: chunks)
+    }
+
+    public convenience init() { self.init(chunks: []) }
+
+    /// The answer at `index`, or nil (no web head, or outside the table).
+    @inline(__always)
+    public subscript(index: Int32) -> WebHeadAnswer? {
+        let chunk = Int(index) >> Self.chunkShift
+        guard index >= 0, chunk < chunks.count else { return nil }
+        return chunks[chunk].answers[Int(index) & (Self.chunkSize - 1)]
+    }
+
+    /// A new table with the answers at some indexes replaced (nil clears).
+    public func updating(_ changes: [(index: Int32, answer: WebHeadAnswer?)]) -> AnswerTable {
+        guard !changes.isEmpty else { return self }
+        var chunks = self.chunks
+        var copies: [Int: [WebHeadAnswer?]] = [:]
+        for change in changes {
+            let chunk = Int(change.index) >> Self.chunkShift
+            while chunk >= chunks.count {
+                chunks.append(Chunk([WebHeadAnswer?](repeating: nil, count: Self.chunkSize)))
+            }
+            copies[chunk, default: chunks[chunk].answers][Int(change.index) & (Self.chunkSize - 1)] = change.answer
+        }
+        for (index, answers) in copies { chunks[index] = Chunk(answers) }
+        return AnswerTable(chunks: chunks)
+    }
+}
+
+extension GroupTable {
     /// Parses a DNS label `NNN-NNN-NNN` (11 bytes) into its 32-bit value.
     @inline(__always)
     public static func address(fromLabel label: UnsafeRawBufferPointer) -> UInt32? {
@@ -141,13 +331,11 @@ public final class GroupTable: Sendable {
         }
         return value
     }
-}
 
-extension GroupTable {
     /// Calls `body` for every group (address, answer index, due), in table order.
     public func forEach(_ body: (UInt32, Int32, Int64) -> Void) {
-        for slot in keys.indices where keys[slot] != Self.emptyKey {
-            body(keys[slot], answerIndexes[slot], dues[slot])
+        for chunk in chunks {
+            for slot in chunk.slots where slot.key != Self.emptyKey { body(slot.key, slot.answer, slot.due) }
         }
     }
 

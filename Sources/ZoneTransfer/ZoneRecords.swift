@@ -51,11 +51,13 @@ public enum ZoneRecords {
     static func group(_ address: UInt32, answer: Int32, due: Int64, snapshot: ZoneSnapshot, pendingTTL: UInt32)
         -> [ResourceRecord]
     {
-        guard answer >= 0, let name = try? snapshot.zone.origin.prepending(label: GroupTable.label(address)) else {
+        guard let rendered = snapshot.groups.answers[answer],
+            let name = try? snapshot.zone.origin.prepending(label: GroupTable.label(address))
+        else {
             return []
         }
         let ttl = groupTTL(configured: snapshot.groups.ttl, due: due, pendingTTL: pendingTTL)
-        return snapshot.groups.answers[Int(answer)].rdatas.map {
+        return rendered.rdatas.map {
             ResourceRecord(name: name, type: $0.type, ttl: ttl, rdata: $0.rdata)
         }
     }

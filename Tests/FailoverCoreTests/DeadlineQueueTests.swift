@@ -1,3 +1,4 @@
+import TestSupport
 import Testing
 
 @testable import FailoverCore
@@ -33,7 +34,7 @@ import Testing
     }
 
     @Test func randomOperationsMatchASortedModel() {
-        var generator = SeededGenerator(seed: 7)
+        var generator = SeededRandom(seed: 7)
         var queue = DeadlineQueue<Int>()
         var reference: [Int: Int64] = [:]
         for _ in 0..<20_000 {

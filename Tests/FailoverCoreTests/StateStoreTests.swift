@@ -158,9 +158,16 @@ func writeSampleJournal(in directory: String) throws -> (model: FailoverModel, o
         try withTemporaryDirectory { directory in
             let group = Group(address: g1, primary: appID("ghost"), backup: nil, created: t0, updated: t0)
             let model = FailoverModel(apps: [], groups: [group], tombstones: [], serial: 3)
-            writeFile(directory + "/snapshot", try SnapshotFile(journalSeq: 0, model: model).encoded())
+            writeFile(directory + "/snapshot", try SnapshotFile(journalSeq: 0, model: model).encodedAsJSON())
             let error = expectError(.internal) { _ = try StateStore.open(directory: directory) }
             #expect(error?.message.contains("ghost") == true)
+        }
+        try withTemporaryDirectory { directory in
+            let group = Group(address: g1, primary: appID("a1"), backup: appID("a1"), created: t0, updated: t0)
+            let model = FailoverModel(apps: [makeApp("a1")], groups: [group], tombstones: [], serial: 3)
+            writeFile(directory + "/snapshot", SnapshotFile(journalSeq: 0, model: model).encoded())
+            let error = expectError(.internal) { _ = try StateStore.open(directory: directory) }
+            #expect(error?.message.contains("both primary and backup") == true, "\(error?.message ?? "")")
         }
     }
 

@@ -1,3 +1,4 @@
+import TestSupport
 import Testing
 
 @testable import FailoverCore
@@ -171,10 +172,10 @@ import Testing
 @Suite struct AllocationTests {
     @Test func neverReturnsUsedTombstonedOrReserved() throws {
         var model = FailoverModel()
-        var generator = SeededGenerator(seed: 42)
+        var generator = SeededRandom(seed: 42)
         // A small address space is not possible (the range is fixed), so take the used, tombstoned and reserved
         // sets from the generator's own upcoming draws: a replay of the same seed must step over all of them.
-        var probe = SeededGenerator(seed: 42)
+        var probe = SeededRandom(seed: 42)
         var upcoming: [GroupAddress] = []
         for _ in 0..<3_000 {
             upcoming.append(GroupAddress(value: UInt32.random(in: 0...GroupAddress.maxValue, using: &probe))!)
@@ -206,7 +207,7 @@ import Testing
 
     @Test func allocatedAddressesAreFreshAcrossCreates() throws {
         var model = FailoverModel()
-        var generator = SeededGenerator(seed: 1)
+        var generator = SeededRandom(seed: 1)
         for index in 0..<2_000 {
             let address = try model.allocateAddress(using: &generator)
             try model.apply(.groupCreate(address: address, primary: nil, backup: nil, now: Int64(index)))
@@ -224,7 +225,7 @@ import Testing
 
     @Test func exhaustionIsReported() {
         let model = FailoverModel()
-        var generator = SeededGenerator(seed: 3)
+        var generator = SeededRandom(seed: 3)
         expectError(.unavailable) { _ = try model.allocateAddress(using: &generator) { _ in true } }
     }
 }

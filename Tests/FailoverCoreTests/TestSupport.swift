@@ -1,23 +1,9 @@
 import Foundation
 import Glibc
+import TestSupport
 import Testing
 
 @testable import FailoverCore
-
-/// SplitMix64: a small seeded generator, so allocation tests are repeatable.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 func appID(_ text: String) -> AppID { try! AppID(text) }
 func address(_ text: String) -> GroupAddress { try! GroupAddress(text) }

@@ -1,3 +1,4 @@
+import TestSupport
 import FailoverControl
 import Foundation
 import Testing

@@ -1,3 +1,4 @@
+import TestSupport
 import DNSWire
 import Foundation
 import Testing

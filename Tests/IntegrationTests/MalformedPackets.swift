@@ -1,3 +1,4 @@
+import TestSupport
 import DNSWire
 
 /// Hostile and broken DNS packets, built from a seeded generator.

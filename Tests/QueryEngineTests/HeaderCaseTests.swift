@@ -1,5 +1,6 @@
 import DNSWire
 import QueryEngine
+import TestSupport
 import Testing
 
 /// Header, opcode, EDNS and wire-safety behaviours on raw bytes.
@@ -158,7 +159,7 @@ import Testing
 
     @Test func noReplyIsLargerThanTheQueryAllowsForGarbage() {
         // A reply to garbage is an amplification tool: check random packets.
-        var generator = SplitMix64(seed: 42)
+        var generator = SeededRandom(seed: 42)
         for _ in 0..<20_000 {
             let length = Int(generator.next() % 80)
             var packet = (0..<length).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
@@ -168,18 +169,5 @@ import Testing
                 #expect(reply.bytes[2] & 0x80 != 0)
             }
         }
-    }
-}
-
-/// A small deterministic generator for reproducible fuzz-style tests.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -1,0 +1,316 @@
+/// The binary layout of the `snapshot` file (format 2), compact and quick to
+/// load at a million groups. All integers big-endian; strings are a 2-byte
+/// length then UTF-8.
+///
+///     "FOVSNAP\n"  magic (8)        u32 format (2)
+///     u64 journal sequence          u32 serial
+///     u32 apps,   per app:   str id, str name, u8 web head kind (0 none,
+///                            1 hostname: str, 2 addresses: u8 n, n x (u8 4|16, bytes))
+///     u32 groups, per group: u32 address, u32 primary, u32 backup (app
+///                            number + 1, 0 none), u8 active (0 primary,
+///                            1 backup), u64 version, i64 created, i64 updated,
+///                            u8 pending (0 none, 1 + role), then if pending:
+///                            i64 due, i64 requested at, u8 has note, str note
+///     u32 tombstones, u32 each
+///     u32 CRC-32C of every byte before it
+///
+/// The reader trusts no count: every read is bounds-checked and each value
+/// goes through the same validation as a control request.
+enum SnapshotBinary {
+    static let magic: [UInt8] = Array("FOVSNAP\n".utf8)
+    static let format: UInt32 = 2
+
+    static func encode(journalSeq: UInt64, model: FailoverModel) -> [UInt8] {
+        var out = Writer()
+        out.bytes.reserveCapacity(64 + model.apps.count * 64 + model.groups.count * 48)
+        out.bytes += magic
+        out.u32(format)
+        out.u64(journalSeq)
+        out.u32(model.serial)
+        let apps = model.apps.values.sorted { $0.id < $1.id }
+        var number: [AppID: UInt32] = [:]
+        number.reserveCapacity(apps.count)
+        out.u32(UInt32(apps.count))
+        for (index, app) in apps.enumerated() {
+            number[app.id] = UInt32(index + 1)
+            out.string(app.id.rawValue)
+            out.string(app.name)
+            switch app.webHead {
+            case nil:
+                out.u8(0)
+            case .hostname(let name):
+                out.u8(1)
+                out.string(name)
+            case .addresses(let list):
+                out.u8(2)
+                out.u8(UInt8(list.count))
+                for address in list {
+                    out.u8(UInt8(address.bytes.count))
+                    out.bytes += address.bytes
+                }
+            }
+        }
+        let groups = model.groups.values.sorted { $0.address < $1.address }
+        out.u32(UInt32(groups.count))
+        for group in groups {
+            out.u32(group.address.value)
+            out.u32(group.primary.flatMap { number[$0] } ?? 0)
+            out.u32(group.backup.flatMap { number[$0] } ?? 0)
+            out.u8(group.active == .primary ? 0 : 1)
+            out.u64(group.version)
+            out.u64(UInt64(bitPattern: group.created))
+            out.u64(UInt64(bitPattern: group.updated))
+            if let pending = group.pending {
+                out.u8(pending.to == .primary ? 1 : 2)
+                out.u64(UInt64(bitPattern: pending.due))
+                out.u64(UInt64(bitPattern: pending.requestedAt))
+                if let note = pending.requestedBy {
+                    out.u8(1)
+                    out.string(note)
+                } else {
+                    out.u8(0)
+                }
+            } else {
+                out.u8(0)
+            }
+        }
+        let tombstones = model.tombstones.sorted()
+        out.u32(UInt32(tombstones.count))
+        for address in tombstones { out.u32(address.value) }
+        out.u32(CRC32C.checksum(out.bytes))
+        return out.bytes
+    }
+
+    /// True when `bytes` start like a binary snapshot (not a format 1 JSON one).
+    static func matches(_ bytes: [UInt8]) -> Bool {
+        bytes.count >= magic.count && Array(bytes[0..<magic.count]) == magic
+    }
+
+    /// A reason and the byte offset where the file stops making sense.
+    struct Damage: Error {
+        var offset: Int
+        var reason: String
+    }
+
+    static func decode(_ bytes: [UInt8]) throws(Damage) -> (journalSeq: UInt64, model: FailoverModel) {
+        guard bytes.count >= magic.count + 4 + 8 + 4 + 4 * 3 + 4 else {
+            throw Damage(offset: 0, reason: "file is \(bytes.count) bytes, too short for a snapshot")
+        }
+        let bodyEnd = bytes.count - 4
+        var checksumReader = Reader(bytes, end: bytes.count)
+        checksumReader.offset = bodyEnd
+        let stored = try checksumReader.u32()
+        guard CRC32C.checksum(bytes[0..<bodyEnd]) == stored else {
+            throw Damage(offset: bodyEnd, reason: "checksum mismatch (the file is damaged or was cut short)")
+        }
+        var input = Reader(bytes, end: bodyEnd)
+        input.offset = magic.count
+        let format = try input.u32()
+        guard format == Self.format else {
+            throw Damage(offset: magic.count, reason: "format \(format); this failoverd reads format \(Self.format)")
+        }
+        let journalSeq = try input.u64()
+        let serial = try input.u32()
+
+        // Each app needs at least 2 + 2 + 1 bytes, each group 38: a count
+        // larger than the bytes left could hold is damage, not a reason to allocate.
+        let appCount = try input.count(minimumSize: 5)
+        var apps: [App] = []
+        apps.reserveCapacity(appCount)
+        for _ in 0..<appCount {
+            let start = input.offset
+            let id = try input.string()
+            let name = try input.string()
+            let head: WebHead?
+            switch try input.u8() {
+            case 0:
+                head = nil
+            case 1:
+                let name = try input.string()
+                head = try input.validated(at: start) { () throws(FailoverError) in try WebHead.hostname(validating: name) }
+                guard case .hostname(name) = head else {
+                    throw Damage(offset: start, reason: "web head \(quoted(name)) is not in normal form")
+                }
+            case 2:
+                let count = Int(try input.u8())
+                var list: [IPAddress] = []
+                for _ in 0..<count {
+                    let length = Int(try input.u8())
+                    guard let address = IPAddress(bytes: try input.take(length)) else {
+                        throw Damage(offset: input.offset - length - 1, reason: "an address of \(length) bytes")
+                    }
+                    list.append(address)
+                }
+                let texts = list.map(\.presentation)
+                head = try input.validated(at: start) { () throws(FailoverError) in try WebHead.addresses(validating: texts) }
+            case let kind:
+                throw Damage(offset: input.offset - 1, reason: "unknown web head kind \(kind)")
+            }
+            apps.append(try input.validated(at: start) { () throws(FailoverError) in
+                try App(id: try AppID(id), name: name, webHead: head)
+            })
+        }
+
+        let groupCount = try input.count(minimumSize: 38)
+        var groups: [Group] = []
+        groups.reserveCapacity(groupCount)
+        func app(_ number: UInt32, at offset: Int) throws(Damage) -> AppID? {
+            guard number > 0 else { return nil }
+            guard Int(number) <= apps.count else {
+                throw Damage(offset: offset, reason: "app number \(number) of \(apps.count)")
+            }
+            return apps[Int(number) - 1].id
+        }
+        for _ in 0..<groupCount {
+            let start = input.offset
+            guard let address = GroupAddress(value: try input.u32()) else {
+                throw Damage(offset: start, reason: "group address out of range")
+            }
+            let primary = try app(try input.u32(), at: start + 4)
+            let backup = try app(try input.u32(), at: start + 8)
+            let active: Role
+            switch try input.u8() {
+            case 0: active = .primary
+            case 1: active = .backup
+            case let value: throw Damage(offset: input.offset - 1, reason: "active role \(value)")
+            }
+            let version = try input.u64()
+            let created = Int64(bitPattern: try input.u64())
+            let updated = Int64(bitPattern: try input.u64())
+            var pending: PendingSwitch? = nil
+            switch try input.u8() {
+            case 0:
+                break
+            case let role where role <= 2:
+                let due = Int64(bitPattern: try input.u64())
+                let requestedAt = Int64(bitPattern: try input.u64())
+                var note: String? = nil
+                if try input.u8() != 0 {
+                    let text = try input.string()
+                    try input.validated(at: start) { () throws(FailoverError) in try FailoverModel.validateRequestedBy(text) }
+                    note = text
+                }
+                pending = PendingSwitch(to: role == 1 ? .primary : .backup, due: due, requestedAt: requestedAt,
+                                        requestedBy: note)
+            case let value:
+                throw Damage(offset: input.offset - 1, reason: "pending switch marker \(value)")
+            }
+            groups.append(Group(address: address, primary: primary, backup: backup, active: active, pending: pending,
+                                version: version, created: created, updated: updated))
+        }
+
+        let tombstoneCount = try input.count(minimumSize: 4)
+        var tombstones: [GroupAddress] = []
+        tombstones.reserveCapacity(tombstoneCount)
+        for _ in 0..<tombstoneCount {
+            guard let address = GroupAddress(value: try input.u32()) else {
+                throw Damage(offset: input.offset - 4, reason: "tombstone address out of range")
+            }
+            tombstones.append(address)
+        }
+        guard input.offset == bodyEnd else {
+            throw Damage(offset: input.offset, reason: "\(bodyEnd - input.offset) unexpected bytes before the checksum")
+        }
+        let model = FailoverModel(apps: apps, groups: groups, tombstones: tombstones, serial: serial)
+        guard model.apps.count == apps.count, model.groups.count == groups.count,
+            model.tombstones.count == tombstones.count
+        else {
+            throw Damage(offset: 0, reason: "an app, group or tombstone appears twice")
+        }
+        return (journalSeq, model)
+    }
+
+    struct Writer {
+        var bytes: [UInt8] = []
+
+        mutating func u8(_ value: UInt8) { bytes.append(value) }
+
+        mutating func u32(_ value: UInt32) {
+            withUnsafeBytes(of: value.bigEndian) { bytes += $0 }
+        }
+
+        mutating func u64(_ value: UInt64) {
+            withUnsafeBytes(of: value.bigEndian) { bytes += $0 }
+        }
+
+        /// Every string in the model is well under 64 KiB (ids 128, names 200 characters, hostnames 253).
+        mutating func string(_ text: String) {
+            let utf8 = Array(text.utf8)
+            bytes.append(UInt8(utf8.count >> 8))
+            bytes.append(UInt8(utf8.count & 0xFF))
+            bytes += utf8
+        }
+    }
+
+    struct Reader {
+        let bytes: [UInt8]
+        let end: Int
+        var offset = 0
+
+        init(_ bytes: [UInt8], end: Int) {
+            self.bytes = bytes
+            self.end = end
+        }
+
+        mutating func take(_ count: Int) throws(Damage) -> [UInt8] {
+            guard count <= end - offset else {
+                throw Damage(offset: offset, reason: "needs \(count) more bytes, \(end - offset) left")
+            }
+            defer { offset += count }
+            return Array(bytes[offset..<(offset + count)])
+        }
+
+        mutating func u8() throws(Damage) -> UInt8 {
+            guard offset < end else { throw Damage(offset: offset, reason: "ends early") }
+            defer { offset += 1 }
+            return bytes[offset]
+        }
+
+        mutating func u32() throws(Damage) -> UInt32 {
+            guard end - offset >= 4 else { throw Damage(offset: offset, reason: "ends early") }
+            var value: UInt32 = 0
+            for index in offset..<(offset + 4) { value = value << 8 | UInt32(bytes[index]) }
+            offset += 4
+            return value
+        }
+
+        mutating func u64() throws(Damage) -> UInt64 {
+            guard end - offset >= 8 else { throw Damage(offset: offset, reason: "ends early") }
+            var value: UInt64 = 0
+            for index in offset..<(offset + 8) { value = value << 8 | UInt64(bytes[index]) }
+            offset += 8
+            return value
+        }
+
+        mutating func string() throws(Damage) -> String {
+            let start = offset
+            guard end - offset >= 2 else { throw Damage(offset: offset, reason: "ends early") }
+            let length = Int(bytes[offset]) << 8 | Int(bytes[offset + 1])
+            offset += 2
+            guard length <= end - offset else { throw Damage(offset: start, reason: "a string runs past the end") }
+            defer { offset += length }
+            guard let text = String(validating: bytes[offset..<(offset + length)], as: UTF8.self) else {
+                throw Damage(offset: start, reason: "a string is not valid UTF-8")
+            }
+            return text
+        }
+
+        /// A count read from the file, refused when the bytes left could not hold that many entries.
+        mutating func count(minimumSize: Int) throws(Damage) -> Int {
+            let start = offset
+            let count = Int(try u32())
+            guard count <= (end - offset) / minimumSize else {
+                throw Damage(offset: start, reason: "count \(count) is more than the \(end - offset) bytes left can hold")
+            }
+            return count
+        }
+
+        func validated<T>(at offset: Int, _ body: () throws(FailoverError) -> T) throws(Damage) -> T {
+            do {
+                return try body()
+            } catch {
+                throw Damage(offset: offset, reason: error.message)
+            }
+        }
+    }
+}

@@ -1,0 +1,91 @@
+import Testing
+
+@testable import FailoverCore
+
+/// The binary snapshot (format 2): round trips, still reads format 1 JSON,
+/// and refuses every kind of damage naming the file and byte offset.
+@Suite struct SnapshotFormatTests {
+    static func richModel() -> FailoverModel {
+        var model = FailoverModel()
+        for mutation in sampleMutations() { try! model.apply(mutation) }
+        try! model.apply(.appPut(makeApp("a4", host: "lb4.example.net")))
+        try! model.apply(.groupCreate(address: address("999-999-999"), primary: appID("a4"), backup: appID("a1"),
+                                      now: t0 + 9))
+        try! model.apply(.groupSwitch(address: address("999-999-999"), to: .backup, due: t0 + 60_000,
+                                      requestedAt: t0 + 10, requestedBy: "ops \u{1F680}"))
+        try! model.apply(.groupCreate(address: address("000-000-000"), primary: nil, backup: appID("a4"), now: t0 + 11))
+        return model
+    }
+
+    @Test func binaryRoundTrip() throws {
+        let model = Self.richModel()
+        #expect(model.pendingCount == 1 && !model.tombstones.isEmpty)
+        let bytes = SnapshotFile(journalSeq: 77, model: model).encoded()
+        #expect(SnapshotBinary.matches(bytes))
+        let decoded = try SnapshotFile.decode(bytes, path: "/state/snapshot")
+        #expect(decoded.model == model && decoded.journalSeq == 77)
+        #expect(decoded.model.pendingCount == 1)
+        #expect(decoded.model.addresses(referencing: appID("a4")) == [address("999-999-999"), address("000-000-000")])
+        // Equal models encode to equal bytes.
+        #expect(SnapshotFile(journalSeq: 77, model: decoded.model).encoded() == bytes)
+    }
+
+    @Test func formatOneJSONStillLoads() throws {
+        let model = Self.richModel()
+        try withTemporaryDirectory { directory in
+            writeFile(directory + "/snapshot", try SnapshotFile(journalSeq: 0, model: model).encodedAsJSON())
+            #expect(try StateStore.open(directory: directory).model == model)
+        }
+    }
+
+    /// Every truncation and a flipped bit in every byte is refused with the
+    /// path and an offset, never a crash or a wrong model.
+    @Test func everyTruncationAndBitFlipIsRefused() throws {
+        let bytes = SnapshotFile(journalSeq: 3, model: Self.richModel()).encoded()
+        for length in 0..<bytes.count {
+            expectRefused(Array(bytes[0..<length]))
+        }
+        for index in bytes.indices {
+            var damaged = bytes
+            damaged[index] ^= 0x10
+            expectRefused(damaged)
+        }
+    }
+
+    /// Damage that keeps a valid checksum (a bug, not a disk error) is still
+    /// caught by the structural checks: huge counts, bad references, bad values.
+    @Test func structuralDamageWithAValidChecksumIsRefused() throws {
+        let model = Self.richModel()
+        let good = SnapshotFile(journalSeq: 3, model: model).encoded()
+        func resealed(_ edit: (inout [UInt8]) -> Void) -> [UInt8] {
+            var body = Array(good[0..<(good.count - 4)])
+            edit(&body)
+            var writer = SnapshotBinary.Writer(bytes: body)
+            writer.u32(CRC32C.checksum(body))
+            return writer.bytes
+        }
+        let appCountOffset = SnapshotBinary.magic.count + 4 + 8 + 4
+        expectRefused(resealed { $0.replaceSubrange(appCountOffset..<(appCountOffset + 4), with: [0xFF, 0xFF, 0xFF, 0xFF]) },
+                      mentioning: "count")
+        expectRefused(resealed { $0.replaceSubrange(appCountOffset..<(appCountOffset + 4), with: [0, 0, 0, 1]) })
+        expectRefused(resealed { $0 += [0] }, mentioning: "unexpected bytes")
+        expectRefused(resealed { $0[SnapshotBinary.magic.count + 3] = 9 }, mentioning: "format 9")
+        // The first app id's first byte turned into a space: not a valid app id.
+        expectRefused(resealed { $0[appCountOffset + 6] = UInt8(ascii: " ") }, mentioning: "app id")
+    }
+
+    func expectRefused(_ bytes: [UInt8], mentioning: String? = nil, sourceLocation: SourceLocation = #_sourceLocation) {
+        do {
+            let decoded = try SnapshotFile.decode(bytes, path: "/state/snapshot")
+            Issue.record("decoded \(bytes.count) damaged bytes into a model of \(decoded.model.groups.count) groups",
+                         sourceLocation: sourceLocation)
+        } catch {
+            #expect(error.code == .internal, sourceLocation: sourceLocation)
+            #expect(error.message.contains("/state/snapshot") && error.message.contains("byte offset"), "\(error.message)",
+                    sourceLocation: sourceLocation)
+            if let mentioning {
+                #expect(error.message.contains(mentioning), "\(error.message)", sourceLocation: sourceLocation)
+            }
+        }
+    }
+}

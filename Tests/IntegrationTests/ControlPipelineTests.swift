@@ -1,0 +1,75 @@
+import FailoverControl
+import Foundation
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension Integration {
+    /// One connection may send many requests without waiting: they commit in
+    /// the order sent, replies come back in that order, and a read in the
+    /// middle sees every write sent before it.
+    @Suite struct ControlPipelineTests {
+        @Test("Pipelined requests: order kept, reads see earlier writes, errors in place, state served")
+        func pipelinedRequestsKeepOrder() throws {
+            let daemon = try DaemonProcess(zone: ControlZone.text, label: "ctl-pipeline")
+            defer { daemon.stop() }
+            let apps = 150
+            let address = "123-456-789"
+            var lines: [String] = []
+            var expectations: [(id: Int, ok: Bool, check: (JSONValue) -> Bool)] = []
+            func add(_ op: String, _ args: String, ok: Bool = true, check: @escaping (JSONValue) -> Bool = { _ in true }) {
+                let id = lines.count + 1
+                lines.append(#"{"id":\#(id),"op":"\#(op)","args":\#(args)}"#)
+                expectations.append((id, ok, check))
+            }
+            for index in 0..<apps {
+                add("app.put", #"{"app":"p\#(index)","name":"P\#(index)","web_head":{"hostname":"lb-\#(index).example.net"}}"#)
+            }
+            add("group.create", #"{"address":"\#(address)","primary":"p0","backup":"p1"}"#)
+            // Refused in place: p0 is in the group created just before.
+            add("app.remove", #"{"app":"p0"}"#, ok: false) { $0["error"]?["code"]?.stringValue == "in_use" }
+            add("group.get", #"{"address":"\#(address)"}"#) { $0["result"]?["primary"]?.stringValue == "p0" }
+            // Alternate the primary; the last one sent wins.
+            for index in 2..<apps {
+                add("group.update", #"{"address":"\#(address)","primary":"p\#(index)"}"#) {
+                    $0["result"]?["primary"]?.stringValue == "p\(index)"
+                }
+            }
+            add("app.get", #"{"app":"p\#(apps - 1)"}"#) { $0["result"]?["status"]?.stringValue == "online" }
+            add("app.get", #"{"app":"p2"}"#) { $0["result"]?["status"]?.stringValue == "none" }
+
+            let raw = try RawControl(path: daemon.controlSocket)
+            let payload = lines.joined(separator: "\n") + "\n"
+            let started = Date()
+            // Send from another thread while this one reads: the daemon stops
+            // reading once 64 replies are unwritten, so one thread alone could block.
+            let fd = raw.fd
+            let sender = Thread {
+                let bytes = Array(payload.utf8)
+                var offset = 0
+                while offset < bytes.count {
+                    let sent = bytes.withUnsafeBytes { send(fd, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL)) }
+                    if sent < 0 { if errno == EINTR { continue } else { return } }
+                    offset += sent
+                }
+            }
+            sender.start()
+            for expected in expectations {
+                let reply = try raw.readJSON(timeout: 20)
+                #expect(reply["id"] == .integer(Int64(expected.id)), "reply out of order: \(reply)")
+                #expect(reply["ok"] == .bool(expected.ok), "request \(expected.id): \(reply)")
+                #expect(expected.check(reply), "request \(expected.id): \(reply)")
+            }
+            let elapsed = Date().timeIntervalSince(started)
+            print("[ctl-pipeline] \(lines.count) pipelined requests answered in order in \(Int(elapsed * 1000)) ms")
+
+            let answer = try daemon.dig("\(address).\(ControlZone.origin)", "A")
+            #expect(answerField(answer, "CNAME", 4) == "lb-\(apps - 1).example.net.", "\(answer)")
+            // Acknowledged means durable: the state survives a restart.
+            try daemon.restart()
+            let after = try daemon.control().call(op: .groupGet, args: ["address": .string(address)])
+            #expect(after["primary"]?.stringValue == "p\(apps - 1)")
+        }
+    }
+}

@@ -1,0 +1,76 @@
+import DNSWire
+import TestSupport
+import Testing
+
+@testable import ZoneData
+
+/// The persistent group table against a plain dictionary: every update gives
+/// the same lookups as the dictionary, and older tables never change.
+@Suite struct GroupTableTests {
+    static func answer(_ n: Int) -> WebHeadAnswer {
+        .addresses([[10, 0, UInt8(n >> 8 & 255), UInt8(n & 255)]])
+    }
+
+    func expectSame(_ table: GroupTable, _ expected: [UInt32: GroupTable.Entry], probes: [UInt32],
+                    sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(table.count == expected.count, sourceLocation: sourceLocation)
+        for address in probes {
+            let found = table.find(address)
+            let want = expected[address]
+            #expect(found?.answer == want?.answer && found?.due == want?.due, "address \(address)",
+                    sourceLocation: sourceLocation)
+        }
+        var seen = 0
+        table.forEach { address, answer, due in
+            seen += 1
+            #expect(expected[address]?.answer == answer && expected[address]?.due == due,
+                    sourceLocation: sourceLocation)
+        }
+        #expect(seen == expected.count, sourceLocation: sourceLocation)
+    }
+
+    @Test(arguments: [1 as UInt64, 2, 3])
+    func randomUpdatesMatchADictionary(seed: UInt64) {
+        var random = SeededRandom(seed: seed)
+        // A small key space makes long probe runs, removals inside them and
+        // wrap-around at the end of the table common.
+        let keySpace = UInt32(3_000)
+        var expected: [UInt32: GroupTable.Entry] = [:]
+        var table = GroupTable(ttl: 30, answers: [], entries: [])
+        var history: [(GroupTable, [UInt32: GroupTable.Entry])] = []
+        for round in 0..<300 {
+            var changes: [GroupTable.Change] = []
+            for _ in 0..<Int.random(in: 1...40, using: &random) {
+                let address = UInt32.random(in: 0..<keySpace, using: &random) * 333_667 % 1_000_000_000
+                if random.chance(0.35) {
+                    changes.append(.remove(address))
+                    expected[address] = nil
+                } else {
+                    let entry = GroupTable.Entry(address: address, answer: Int32.random(in: -1..<50, using: &random),
+                                                 due: random.chance(0.2) ? Int64(round + 1) : 0)
+                    changes.append(.put(entry))
+                    expected[address] = entry
+                }
+            }
+            table = table.updating(answers: table.answers, entries: changes)
+            if round % 50 == 0 { history.append((table, expected)) }
+        }
+        let probes = (0..<keySpace).map { $0 * 333_667 % 1_000_000_000 }
+        expectSame(table, expected, probes: probes)
+        for (old, contents) in history { expectSame(old, contents, probes: probes) }
+        #expect(expected.count > 500, "the run should have grown the table past several resizes")
+    }
+
+    @Test func updatesShareUntouchedChunksAndAnswers() {
+        let entries = (0..<20_000).map { GroupTable.Entry(address: UInt32($0) * 7, answer: Int32($0 % 3), due: 0) }
+        let table = GroupTable(ttl: 30, answers: (0..<3).map(Self.answer), entries: entries)
+        let answers = table.answers.updating([(index: 1, answer: Self.answer(99)), (index: 700, answer: Self.answer(7))])
+        let next = table.updating(answers: answers, entries: [.put(.init(address: 14, answer: 700, due: 5))])
+        #expect(next.find(14)?.answer == 700 && next.find(14)?.due == 5)
+        #expect(table.find(14)?.answer == 2 && table.find(14)?.due == 0)
+        #expect(next.answers[1] == Self.answer(99) && table.answers[1] == Self.answer(1))
+        #expect(next.answers[700] == Self.answer(7) && table.answers[700] == nil)
+        #expect(next.answers[-1] == nil && next.answers[5_000] == nil)
+        #expect(next.withTTL(5).ttl == 5 && next.withTTL(5).find(21)?.answer == 0)
+    }
+}
