@@ -1,7 +1,10 @@
 import Foundation
 
-/// One journal record: `[4-byte big-endian payload length][4-byte big-endian CRC-32C of payload][payload]`,
-/// the payload being the JSON of `{"seq": N, "mutation": {...}}`.
+/// One journal record: `[4-byte big-endian payload length][4-byte big-endian CRC-32C of payload][payload]`.
+///
+/// The payload is binary (``MutationBinary``, first byte 0x02); journals
+/// written by earlier versions hold the JSON of `{"seq": N, "mutation": {...}}`
+/// (first byte `{`), which is still read.
 struct JournalRecord: Codable, Equatable {
     /// Header: length then checksum, 4 bytes each.
     static let headerSize = 8
@@ -12,13 +15,32 @@ struct JournalRecord: Codable, Equatable {
     var mutation: Mutation
 
     /// The framed bytes of this record.
-    func encoded() throws(FailoverError) -> [UInt8] {
-        let payload: [UInt8]
+    func encoded() -> [UInt8] {
+        Self.framed(MutationBinary.encode(seq: seq, mutation))
+    }
+
+    /// The framed bytes in the JSON payload of format 1 (for upgrade tests).
+    func encodedAsJSON() throws(FailoverError) -> [UInt8] {
         do {
-            payload = Array(try JournalRecord.encoder.encode(self))
+            return Self.framed(Array(try JournalRecord.encoder.encode(self)))
         } catch {
             throw FailoverError(.internal, "cannot encode journal record \(seq): \(error)")
         }
+    }
+
+    /// Reads a payload of either format.
+    static func decode(_ payload: ArraySlice<UInt8>) throws -> JournalRecord {
+        if payload.first == MutationBinary.marker {
+            do {
+                return try MutationBinary.decode(payload)
+            } catch {
+                throw FailoverError(.internal, "at payload byte \(error.offset): \(error.reason)")
+            }
+        }
+        return try JSONDecoder().decode(JournalRecord.self, from: Data(payload))
+    }
+
+    private static func framed(_ payload: [UInt8]) -> [UInt8] {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(Self.headerSize + payload.count)
         Self.appendBigEndian(UInt32(payload.count), to: &bytes)
@@ -81,7 +103,7 @@ struct JournalScan {
             case .success(let payload):
                 let record: JournalRecord
                 do {
-                    record = try JSONDecoder().decode(JournalRecord.self, from: Data(bytes[payload]))
+                    record = try JournalRecord.decode(bytes[payload])
                 } catch {
                     ending = .corrupt(offset: offset, reason: "record does not decode: \(error)")
                     return
@@ -122,13 +144,14 @@ struct JournalScan {
         return .success(payload)
     }
 
-    /// Whether a whole record with a good checksum and a JSON object payload starts anywhere after `offset`.
+    /// Whether a whole record with a good checksum and a payload of either format starts anywhere after `offset`.
     static func validRecordExists(in bytes: [UInt8], after offset: Int) -> Bool {
         var candidate = offset + 1
         while candidate + JournalRecord.headerSize < bytes.count {
             defer { candidate += 1 }
             // Lengths are at most 1 MiB, so the first length byte is 0: skips most offsets cheaply.
-            guard bytes[candidate] == 0, bytes[candidate + JournalRecord.headerSize] == UInt8(ascii: "{") else {
+            let first = bytes[candidate + JournalRecord.headerSize]
+            guard bytes[candidate] == 0, first == MutationBinary.marker || first == UInt8(ascii: "{") else {
                 continue
             }
             if case .success = frame(bytes, at: candidate) { return true }

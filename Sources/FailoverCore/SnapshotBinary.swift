@@ -33,22 +33,7 @@ enum SnapshotBinary {
         out.u32(UInt32(apps.count))
         for (index, app) in apps.enumerated() {
             number[app.id] = UInt32(index + 1)
-            out.string(app.id.rawValue)
-            out.string(app.name)
-            switch app.webHead {
-            case nil:
-                out.u8(0)
-            case .hostname(let name):
-                out.u8(1)
-                out.string(name)
-            case .addresses(let list):
-                out.u8(2)
-                out.u8(UInt8(list.count))
-                for address in list {
-                    out.u8(UInt8(address.bytes.count))
-                    out.bytes += address.bytes
-                }
-            }
+            out.app(app)
         }
         let groups = model.groups.values.sorted { $0.address < $1.address }
         out.u32(UInt32(groups.count))
@@ -117,39 +102,7 @@ enum SnapshotBinary {
         let appCount = try input.count(minimumSize: 5)
         var apps: [App] = []
         apps.reserveCapacity(appCount)
-        for _ in 0..<appCount {
-            let start = input.offset
-            let id = try input.string()
-            let name = try input.string()
-            let head: WebHead?
-            switch try input.u8() {
-            case 0:
-                head = nil
-            case 1:
-                let name = try input.string()
-                head = try input.validated(at: start) { () throws(FailoverError) in try WebHead.hostname(validating: name) }
-                guard case .hostname(name) = head else {
-                    throw Damage(offset: start, reason: "web head \(quoted(name)) is not in normal form")
-                }
-            case 2:
-                let count = Int(try input.u8())
-                var list: [IPAddress] = []
-                for _ in 0..<count {
-                    let length = Int(try input.u8())
-                    guard let address = IPAddress(bytes: try input.take(length)) else {
-                        throw Damage(offset: input.offset - length - 1, reason: "an address of \(length) bytes")
-                    }
-                    list.append(address)
-                }
-                let texts = list.map(\.presentation)
-                head = try input.validated(at: start) { () throws(FailoverError) in try WebHead.addresses(validating: texts) }
-            case let kind:
-                throw Damage(offset: input.offset - 1, reason: "unknown web head kind \(kind)")
-            }
-            apps.append(try input.validated(at: start) { () throws(FailoverError) in
-                try App(id: try AppID(id), name: name, webHead: head)
-            })
-        }
+        for _ in 0..<appCount { apps.append(try input.app()) }
 
         let groupCount = try input.count(minimumSize: 38)
         var groups: [Group] = []
@@ -233,6 +186,34 @@ enum SnapshotBinary {
             withUnsafeBytes(of: value.bigEndian) { bytes += $0 }
         }
 
+        mutating func app(_ app: App) {
+            string(app.id.rawValue)
+            string(app.name)
+            switch app.webHead {
+            case nil:
+                u8(0)
+            case .hostname(let name):
+                u8(1)
+                string(name)
+            case .addresses(let list):
+                u8(2)
+                u8(UInt8(list.count))
+                for address in list {
+                    u8(UInt8(address.bytes.count))
+                    bytes += address.bytes
+                }
+            }
+        }
+
+        mutating func optionalString(_ text: String?) {
+            if let text {
+                u8(1)
+                string(text)
+            } else {
+                u8(0)
+            }
+        }
+
         /// Every string in the model is well under 64 KiB (ids 128, names 200 characters, hostnames 253).
         mutating func string(_ text: String) {
             let utf8 = Array(text.utf8)
@@ -293,6 +274,49 @@ enum SnapshotBinary {
                 throw Damage(offset: start, reason: "a string is not valid UTF-8")
             }
             return text
+        }
+
+        /// An app, validated like one from a control request.
+        mutating func app() throws(Damage) -> App {
+            let start = offset
+            let id = try string()
+            let name = try string()
+            let head: WebHead?
+            switch try u8() {
+            case 0:
+                head = nil
+            case 1:
+                let host = try string()
+                head = try validated(at: start) { () throws(FailoverError) in try WebHead.hostname(validating: host) }
+                guard case .hostname(host) = head else {
+                    throw Damage(offset: start, reason: "web head \(quoted(host)) is not in normal form")
+                }
+            case 2:
+                let count = Int(try u8())
+                var list: [IPAddress] = []
+                for _ in 0..<count {
+                    let length = Int(try u8())
+                    guard let address = IPAddress(bytes: try take(length)) else {
+                        throw Damage(offset: offset - length - 1, reason: "an address of \(length) bytes")
+                    }
+                    list.append(address)
+                }
+                let texts = list.map(\.presentation)
+                head = try validated(at: start) { () throws(FailoverError) in try WebHead.addresses(validating: texts) }
+            case let kind:
+                throw Damage(offset: offset - 1, reason: "unknown web head kind \(kind)")
+            }
+            return try validated(at: start) { () throws(FailoverError) in
+                try App(id: try AppID(id), name: name, webHead: head)
+            }
+        }
+
+        mutating func optionalString() throws(Damage) -> String? {
+            switch try u8() {
+            case 0: return nil
+            case 1: return try string()
+            case let marker: throw Damage(offset: offset - 1, reason: "optional string marker \(marker)")
+            }
         }
 
         /// A count read from the file, refused when the bytes left could not hold that many entries.

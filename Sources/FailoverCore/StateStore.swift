@@ -170,7 +170,7 @@ public final class StateStore {
         var seq = lastSequence
         for mutation in mutations {
             seq += 1
-            bytes += try JournalRecord(seq: seq, mutation: mutation).encoded()
+            bytes += JournalRecord(seq: seq, mutation: mutation).encoded()
         }
         let start = journalLength
         do {

@@ -118,6 +118,8 @@ public final class ControlServer: Sendable {
             }
         }
         _ = await service.addListener { [hub, origin] events, model, at in
+            // Formatting costs more than the commit itself: skip it with nobody watching.
+            guard hub.count > 0 else { return }
             hub.publish(ModelViews.events(events, model: model, origin: origin, at: at).map(\.line))
         }
         listenerChannel.withLockedValue { $0 = channel }

@@ -1,61 +1,5 @@
 import DNSWire
 
-/// The answer records for one web head, pre-rendered once per app: the bytes
-/// after the owner name, ready to copy behind a `0xC00C` owner pointer, with
-/// the TTL patched per query.
-public struct WebHeadAnswer: Sendable, Equatable {
-    /// Offset of the TTL inside a record rendered after its owner pointer:
-    /// type (2) + class (2).
-    public static let ttlOffset = 4
-
-    /// CNAME record (type, class, TTL, RDLENGTH, target), or empty.
-    public let cname: [UInt8]
-    /// A records, each `C0 0C` + type, class, TTL, RDLENGTH, 4 bytes.
-    public let addressRecords: [UInt8]
-    public let addressCount: Int
-    /// AAAA records, each `C0 0C` + type, class, TTL, RDLENGTH, 16 bytes.
-    public let address6Records: [UInt8]
-    public let address6Count: Int
-
-    /// Owner pointer + type + class + TTL + RDLENGTH.
-    static let recordOverhead = 2 + 2 + 2 + 4 + 2
-
-    public static func hostname(_ target: DomainName) -> WebHeadAnswer {
-        var bytes: [UInt8] = [0, 5, 0, 1, 0, 0, 0, 0]
-        bytes += [UInt8(target.wire.count >> 8), UInt8(target.wire.count & 0xFF)]
-        bytes += target.wire
-        return WebHeadAnswer(cname: bytes, addressRecords: [], addressCount: 0, address6Records: [], address6Count: 0)
-    }
-
-    /// Addresses as 4- or 16-byte network-order values.
-    public static func addresses(_ addresses: [[UInt8]]) -> WebHeadAnswer {
-        var v4: [UInt8] = []
-        var v6: [UInt8] = []
-        var v4Count = 0
-        var v6Count = 0
-        for address in addresses {
-            if address.count == 4 {
-                v4 += [0xC0, 0x0C, 0, 1, 0, 1, 0, 0, 0, 0, 0, 4] + address
-                v4Count += 1
-            } else if address.count == 16 {
-                v6 += [0xC0, 0x0C, 0, 28, 0, 1, 0, 0, 0, 0, 0, 16] + address
-                v6Count += 1
-            }
-        }
-        return WebHeadAnswer(cname: [], addressRecords: v4, addressCount: v4Count, address6Records: v6,
-                             address6Count: v6Count)
-    }
-
-    private init(cname: [UInt8], addressRecords: [UInt8], addressCount: Int, address6Records: [UInt8],
-                 address6Count: Int) {
-        self.cname = cname
-        self.addressRecords = addressRecords
-        self.addressCount = addressCount
-        self.address6Records = address6Records
-        self.address6Count = address6Count
-    }
-}
-
 /// Failover groups by address, for the query path: an open-addressing table
 /// of 32-bit addresses with, per slot, the index of the active app's answer
 /// in ``answers`` (-1: none, answered NODATA) and the due time of a pending
@@ -260,64 +204,6 @@ public final class GroupTable: Sendable {
     }
 }
 
-/// Pre-rendered answers by index (one per app that has a web head), in
-/// shared chunks like ``GroupTable``: replacing one answer copies its chunk
-/// of 256 and the array of chunk references.
-public final class AnswerTable: Sendable {
-    static let chunkShift = 8
-    static let chunkSize = 1 << chunkShift
-
-    final class Chunk: Sendable {
-        let answers: [WebHeadAnswer?]
-        init(_ answers: [WebHeadAnswer?]) { self.answers = answers }
-    }
-
-    private let chunks: [Chunk]
-
-    /// Indexes `0..<capacity` are addressable.
-    public var capacity: Int { chunks.count << Self.chunkShift }
-
-    private init(chunks: [Chunk]) { self.chunks = chunks }
-
-    public convenience init(_ answers: [WebHeadAnswer?]) {
-        var chunks: [Chunk] = []
-        var start = 0
-        while start < answers.count {
-            var slice = Array(answers[start..<min(answers.count, start + Self.chunkSize)])
-            slice += [WebHeadAnswer?](repeating: nil, count: Self.chunkSize - slice.count)
-            chunks.append(Chunk(slice))
-            start += Self.chunkSize
-        }
-        self.init(chunks: chunks)
-    }
-
-    public convenience init() { self.init(chunks: []) }
-
-    /// The answer at `index`, or nil (no web head, or outside the table).
-    @inline(__always)
-    public subscript(index: Int32) -> WebHeadAnswer? {
-        let chunk = Int(index) >> Self.chunkShift
-        guard index >= 0, chunk < chunks.count else { return nil }
-        return chunks[chunk].answers[Int(index) & (Self.chunkSize - 1)]
-    }
-
-    /// A new table with the answers at some indexes replaced (nil clears).
-    public func updating(_ changes: [(index: Int32, answer: WebHeadAnswer?)]) -> AnswerTable {
-        guard !changes.isEmpty else { return self }
-        var chunks = self.chunks
-        var copies: [Int: [WebHeadAnswer?]] = [:]
-        for change in changes {
-            let chunk = Int(change.index) >> Self.chunkShift
-            while chunk >= chunks.count {
-                chunks.append(Chunk([WebHeadAnswer?](repeating: nil, count: Self.chunkSize)))
-            }
-            copies[chunk, default: chunks[chunk].answers][Int(change.index) & (Self.chunkSize - 1)] = change.answer
-        }
-        for (index, answers) in copies { chunks[index] = Chunk(answers) }
-        return AnswerTable(chunks: chunks)
-    }
-}
-
 extension GroupTable {
     /// Parses a DNS label `NNN-NNN-NNN` (11 bytes) into its 32-bit value.
     @inline(__always)
@@ -350,22 +236,5 @@ extension GroupTable {
         digits[3] = UInt8(ascii: "-")
         digits[7] = UInt8(ascii: "-")
         return digits
-    }
-}
-
-extension WebHeadAnswer {
-    /// The answer's records as (type, RDATA) pairs, for zone transfers.
-    public var rdatas: [(type: RecordType, rdata: [UInt8])] {
-        if !cname.isEmpty { return [(.cname, Array(cname[10...]))] }
-        var result: [(RecordType, [UInt8])] = []
-        for index in 0..<addressCount {
-            let start = index * 16 + 12
-            result.append((.a, Array(addressRecords[start..<(start + 4)])))
-        }
-        for index in 0..<address6Count {
-            let start = index * 28 + 12
-            result.append((.aaaa, Array(address6Records[start..<(start + 16)])))
-        }
-        return result
     }
 }

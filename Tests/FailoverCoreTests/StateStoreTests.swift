@@ -127,8 +127,8 @@ func writeSampleJournal(in directory: String) throws -> (model: FailoverModel, o
     @Test func recordThatDoesNotApplyThrows() throws {
         try withTemporaryDirectory { directory in
             let journal = directory + "/journal"
-            let first = try JournalRecord(seq: 1, mutation: .appPut(makeApp("a1"))).encoded()
-            let bad = try JournalRecord(seq: 2, mutation: .appRemove(appID("missing"))).encoded()
+            let first = JournalRecord(seq: 1, mutation: .appPut(makeApp("a1"))).encoded()
+            let bad = JournalRecord(seq: 2, mutation: .appRemove(appID("missing"))).encoded()
             writeFile(journal, first + bad)
             let error = expectError(.internal) { _ = try StateStore.open(directory: directory) }
             #expect(error?.message.contains("byte offset \(first.count)") == true)
@@ -137,8 +137,8 @@ func writeSampleJournal(in directory: String) throws -> (model: FailoverModel, o
 
     @Test func sequenceGoingBackwardsIsCorruption() throws {
         try withTemporaryDirectory { directory in
-            let first = try JournalRecord(seq: 2, mutation: .appPut(makeApp("a1"))).encoded()
-            let second = try JournalRecord(seq: 2, mutation: .appPut(makeApp("a2"))).encoded()
+            let first = JournalRecord(seq: 2, mutation: .appPut(makeApp("a1"))).encoded()
+            let second = JournalRecord(seq: 2, mutation: .appPut(makeApp("a2"))).encoded()
             writeFile(directory + "/journal", first + second)
             expectError(.internal) { _ = try StateStore.open(directory: directory) }
         }

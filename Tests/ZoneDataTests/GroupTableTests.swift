@@ -73,4 +73,28 @@ import Testing
         #expect(next.answers[-1] == nil && next.answers[5_000] == nil)
         #expect(next.withTTL(5).ttl == 5 && next.withTTL(5).find(21)?.answer == 0)
     }
+
+    @Test func answerTableMatchesADictionaryAcrossLeavesAndNodes() {
+        var random = SeededRandom(seed: 5)
+        var expected: [Int32: Int] = [:]
+        var table = AnswerTable()
+        var snapshots: [(AnswerTable, [Int32: Int])] = []
+        for round in 0..<200 {
+            var changes: [(index: Int32, answer: WebHeadAnswer?)] = []
+            for _ in 0..<Int.random(in: 1...20, using: &random) {
+                let index = Int32.random(in: 0..<20_000, using: &random)
+                let value = random.chance(0.2) ? nil : Int.random(in: 0..<60_000, using: &random)
+                changes.append((index, value.map(Self.answer)))
+                expected[index] = value
+            }
+            table = table.updating(changes)
+            if round % 40 == 0 { snapshots.append((table, expected)) }
+        }
+        snapshots.append((table, expected))
+        for (old, contents) in snapshots {
+            for index in Int32(-2)..<Int32(20_100) {
+                #expect(old[index] == contents[index].map(Self.answer), "index \(index)")
+            }
+        }
+    }
 }

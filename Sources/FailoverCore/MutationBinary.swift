@@ -1,0 +1,163 @@
+/// The binary journal payload (format 2): `0x02`, the u64 sequence number,
+/// then the mutation as a tag byte and its fields, in ``SnapshotBinary``'s
+/// encoding. Format 1 payloads are JSON objects (they start with `{`) and
+/// are still read.
+enum MutationBinary {
+    static let marker: UInt8 = 0x02
+
+    static func encode(seq: UInt64, _ mutation: Mutation) -> [UInt8] {
+        var out = SnapshotBinary.Writer()
+        out.bytes.reserveCapacity(96)
+        out.u8(marker)
+        out.u64(seq)
+        switch mutation {
+        case .appPut(let app):
+            out.u8(1)
+            out.app(app)
+        case .appRemove(let id):
+            out.u8(2)
+            out.string(id.rawValue)
+        case .groupCreate(let address, let primary, let backup, let now):
+            out.u8(3)
+            out.u32(address.value)
+            out.optionalString(primary?.rawValue)
+            out.optionalString(backup?.rawValue)
+            out.u64(UInt64(bitPattern: now))
+        case .groupUpdate(let address, let primary, let backup, let ifVersion, let now):
+            out.u8(4)
+            out.u32(address.value)
+            field(primary, into: &out)
+            field(backup, into: &out)
+            if let ifVersion {
+                out.u8(1)
+                out.u64(ifVersion)
+            } else {
+                out.u8(0)
+            }
+            out.u64(UInt64(bitPattern: now))
+        case .groupSwitch(let address, let to, let due, let requestedAt, let requestedBy):
+            out.u8(5)
+            out.u32(address.value)
+            out.u8(to == .primary ? 0 : 1)
+            out.u64(UInt64(bitPattern: due))
+            out.u64(UInt64(bitPattern: requestedAt))
+            out.optionalString(requestedBy)
+        case .groupCancel(let address, let now):
+            out.u8(6)
+            out.u32(address.value)
+            out.u64(UInt64(bitPattern: now))
+        case .groupDelete(let address):
+            out.u8(7)
+            out.u32(address.value)
+        case .switchApply(let address, let expectedDue, let now):
+            out.u8(8)
+            out.u32(address.value)
+            out.u64(UInt64(bitPattern: expectedDue))
+            out.u64(UInt64(bitPattern: now))
+        }
+        return out.bytes
+    }
+
+    private static func field(_ change: FieldChange<AppID>, into out: inout SnapshotBinary.Writer) {
+        switch change {
+        case .keep: out.u8(0)
+        case .clear: out.u8(1)
+        case .set(let id):
+            out.u8(2)
+            out.string(id.rawValue)
+        }
+    }
+
+    static func decode(_ payload: ArraySlice<UInt8>) throws(SnapshotBinary.Damage) -> JournalRecord {
+        var input = SnapshotBinary.Reader(Array(payload), end: payload.count)
+        guard try input.u8() == marker else { throw .init(offset: 0, reason: "not a binary journal record") }
+        let seq = try input.u64()
+        let mutation: Mutation
+        switch try input.u8() {
+        case 1:
+            mutation = .appPut(try input.app())
+        case 2:
+            mutation = .appRemove(try appID(&input))
+        case 3:
+            let address = try groupAddress(&input)
+            let primary = try optionalAppID(&input)
+            let backup = try optionalAppID(&input)
+            mutation = .groupCreate(address: address, primary: primary, backup: backup, now: try int64(&input))
+        case 4:
+            let address = try groupAddress(&input)
+            let primary = try field(&input)
+            let backup = try field(&input)
+            let ifVersion: UInt64?
+            switch try input.u8() {
+            case 0: ifVersion = nil
+            case 1: ifVersion = try input.u64()
+            case let marker: throw .init(offset: input.offset - 1, reason: "if_version marker \(marker)")
+            }
+            mutation = .groupUpdate(address: address, primary: primary, backup: backup, ifVersion: ifVersion,
+                                    now: try int64(&input))
+        case 5:
+            let address = try groupAddress(&input)
+            let to: Role
+            switch try input.u8() {
+            case 0: to = .primary
+            case 1: to = .backup
+            case let value: throw .init(offset: input.offset - 1, reason: "role \(value)")
+            }
+            let due = try int64(&input)
+            let requestedAt = try int64(&input)
+            mutation = .groupSwitch(address: address, to: to, due: due, requestedAt: requestedAt,
+                                    requestedBy: try input.optionalString())
+        case 6:
+            let address = try groupAddress(&input)
+            mutation = .groupCancel(address: address, now: try int64(&input))
+        case 7:
+            mutation = .groupDelete(address: try groupAddress(&input))
+        case 8:
+            let address = try groupAddress(&input)
+            let expectedDue = try int64(&input)
+            mutation = .switchApply(address: address, expectedDue: expectedDue, now: try int64(&input))
+        case let tag:
+            throw .init(offset: input.offset - 1, reason: "unknown mutation tag \(tag)")
+        }
+        guard input.offset == payload.count else {
+            throw .init(offset: input.offset, reason: "\(payload.count - input.offset) bytes after the mutation")
+        }
+        return JournalRecord(seq: seq, mutation: mutation)
+    }
+
+    private static func int64(_ input: inout SnapshotBinary.Reader) throws(SnapshotBinary.Damage) -> Int64 {
+        Int64(bitPattern: try input.u64())
+    }
+
+    private static func groupAddress(_ input: inout SnapshotBinary.Reader) throws(SnapshotBinary.Damage)
+        -> GroupAddress
+    {
+        guard let address = GroupAddress(value: try input.u32()) else {
+            throw .init(offset: input.offset - 4, reason: "group address out of range")
+        }
+        return address
+    }
+
+    private static func appID(_ input: inout SnapshotBinary.Reader) throws(SnapshotBinary.Damage) -> AppID {
+        let start = input.offset
+        let text = try input.string()
+        return try input.validated(at: start) { () throws(FailoverError) in try AppID(text) }
+    }
+
+    private static func optionalAppID(_ input: inout SnapshotBinary.Reader) throws(SnapshotBinary.Damage) -> AppID? {
+        let start = input.offset
+        guard let text = try input.optionalString() else { return nil }
+        return try input.validated(at: start) { () throws(FailoverError) in try AppID(text) }
+    }
+
+    private static func field(_ input: inout SnapshotBinary.Reader) throws(SnapshotBinary.Damage)
+        -> FieldChange<AppID>
+    {
+        switch try input.u8() {
+        case 0: return .keep
+        case 1: return .clear
+        case 2: return .set(try appID(&input))
+        case let value: throw .init(offset: input.offset - 1, reason: "field change \(value)")
+        }
+    }
+}

@@ -1,0 +1,79 @@
+import DNSWire
+
+/// The answer records for one web head, pre-rendered once per app: the bytes
+/// after the owner name, ready to copy behind a `0xC00C` owner pointer, with
+/// the TTL patched per query. A class: tables share it by reference.
+public final class WebHeadAnswer: Sendable, Equatable {
+    /// Offset of the TTL inside a record rendered after its owner pointer:
+    /// type (2) + class (2).
+    public static let ttlOffset = 4
+
+    /// CNAME record (type, class, TTL, RDLENGTH, target), or empty.
+    public let cname: [UInt8]
+    /// A records, each `C0 0C` + type, class, TTL, RDLENGTH, 4 bytes.
+    public let addressRecords: [UInt8]
+    public let addressCount: Int
+    /// AAAA records, each `C0 0C` + type, class, TTL, RDLENGTH, 16 bytes.
+    public let address6Records: [UInt8]
+    public let address6Count: Int
+
+    /// Owner pointer + type + class + TTL + RDLENGTH.
+    static let recordOverhead = 2 + 2 + 2 + 4 + 2
+
+    public static func hostname(_ target: DomainName) -> WebHeadAnswer {
+        var bytes: [UInt8] = [0, 5, 0, 1, 0, 0, 0, 0]
+        bytes += [UInt8(target.wire.count >> 8), UInt8(target.wire.count & 0xFF)]
+        bytes += target.wire
+        return WebHeadAnswer(cname: bytes, addressRecords: [], addressCount: 0, address6Records: [], address6Count: 0)
+    }
+
+    /// Addresses as 4- or 16-byte network-order values.
+    public static func addresses(_ addresses: [[UInt8]]) -> WebHeadAnswer {
+        var v4: [UInt8] = []
+        var v6: [UInt8] = []
+        var v4Count = 0
+        var v6Count = 0
+        for address in addresses {
+            if address.count == 4 {
+                v4 += [0xC0, 0x0C, 0, 1, 0, 1, 0, 0, 0, 0, 0, 4] + address
+                v4Count += 1
+            } else if address.count == 16 {
+                v6 += [0xC0, 0x0C, 0, 28, 0, 1, 0, 0, 0, 0, 0, 16] + address
+                v6Count += 1
+            }
+        }
+        return WebHeadAnswer(cname: [], addressRecords: v4, addressCount: v4Count, address6Records: v6,
+                             address6Count: v6Count)
+    }
+
+    public static func == (lhs: WebHeadAnswer, rhs: WebHeadAnswer) -> Bool {
+        lhs === rhs || (lhs.cname == rhs.cname && lhs.addressRecords == rhs.addressRecords
+            && lhs.address6Records == rhs.address6Records)
+    }
+
+    private init(cname: [UInt8], addressRecords: [UInt8], addressCount: Int, address6Records: [UInt8],
+                 address6Count: Int) {
+        self.cname = cname
+        self.addressRecords = addressRecords
+        self.addressCount = addressCount
+        self.address6Records = address6Records
+        self.address6Count = address6Count
+    }
+}
+
+extension WebHeadAnswer {
+    /// The answer's records as (type, RDATA) pairs, for zone transfers.
+    public var rdatas: [(type: RecordType, rdata: [UInt8])] {
+        if !cname.isEmpty { return [(.cname, Array(cname[10...]))] }
+        var result: [(RecordType, [UInt8])] = []
+        for index in 0..<addressCount {
+            let start = index * 16 + 12
+            result.append((.a, Array(addressRecords[start..<(start + 4)])))
+        }
+        for index in 0..<address6Count {
+            let start = index * 28 + 12
+            result.append((.aaaa, Array(address6Records[start..<(start + 16)])))
+        }
+        return result
+    }
+}
