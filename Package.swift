@@ -38,7 +38,8 @@ let package = Package(
             name: "ZoneTransfer",
             dependencies: ["DNSWire", "ZoneData", .product(name: "Crypto", package: "swift-crypto")]
         ),
-        .target(name: "FailoverCore"),
+        .target(name: "CCRC32C"),
+        .target(name: "FailoverCore", dependencies: ["CCRC32C"]),
         .target(name: "FailoverControl"),
         .target(
             name: "FailoverDaemon",
@@ -92,7 +93,7 @@ let package = Package(
                 .product(name: "NIOEmbedded", package: "swift-nio"),
             ]
         ),
-        .testTarget(name: "FailoverCoreTests", dependencies: ["FailoverCore", "TestSupport"]),
+        .testTarget(name: "FailoverCoreTests", dependencies: ["FailoverCore", "CCRC32C", "TestSupport"]),
         .testTarget(name: "ZoneTransferTests", dependencies: ["ZoneTransfer", "ZoneData", "DNSWire"]),
         .testTarget(name: "FailoverControlTests", dependencies: ["FailoverControl"]),
         .testTarget(name: "IntegrationTests", dependencies: ["DNSWire", "FailoverControl", "TestSupport"]),

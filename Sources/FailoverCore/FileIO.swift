@@ -71,6 +71,8 @@ enum POSIX {
     /// The whole content of the file open at `fd`.
     static func readAll(_ fd: Int32, path: String) throws(SystemCallError) -> [UInt8] {
         var result: [UInt8] = []
+        var info = stat()
+        if fstat(fd, &info) == 0, info.st_size > 0 { result.reserveCapacity(Int(info.st_size)) }
         // 64 KiB reads: few calls for a typical journal, small enough for the stack-free buffer reuse.
         var chunk = [UInt8](repeating: 0, count: 65_536)
         while true {

@@ -173,6 +173,67 @@ enum SnapshotBinary {
         return (journalSeq, model)
     }
 
+    /// Reads only what DNS serves (each app's web head in app order, each
+    /// group's address, active app number and due time) without building the
+    /// model: the fast start on a large state. Checks the checksum and the
+    /// structure; values were validated when the file was written.
+    static func scanServed(
+        _ bytes: [UInt8], app: (Int32, ServedHead) -> Void, group: (UInt32, Int32, Int64) -> Void
+    ) throws(Damage) -> (journalSeq: UInt64, serial: UInt32) {
+        guard matches(bytes), bytes.count >= magic.count + 4 + 8 + 4 + 4 * 3 + 4 else {
+            throw Damage(offset: 0, reason: "not a binary snapshot")
+        }
+        let bodyEnd = bytes.count - 4
+        var checksumReader = Reader(bytes, end: bytes.count)
+        checksumReader.offset = bodyEnd
+        guard CRC32C.checksum(bytes[0..<bodyEnd]) == (try checksumReader.u32()) else {
+            throw Damage(offset: bodyEnd, reason: "checksum mismatch")
+        }
+        var input = Reader(bytes, end: bodyEnd)
+        input.offset = magic.count
+        guard try input.u32() == format else { throw Damage(offset: magic.count, reason: "format") }
+        let journalSeq = try input.u64()
+        let serial = try input.u32()
+        let appCount = try input.count(minimumSize: 5)
+        for index in 0..<appCount {
+            try input.skipString()
+            try input.skipString()
+            switch try input.u8() {
+            case 0:
+                app(Int32(index), .none)
+            case 1:
+                app(Int32(index), .hostname(try input.stringBytes()))
+            case 2:
+                let start = input.offset
+                let count = Int(try input.u8())
+                for _ in 0..<count { _ = try input.take(Int(try input.u8())) }
+                app(Int32(index), .addresses(bytes[start..<input.offset]))
+            case let kind:
+                throw Damage(offset: input.offset - 1, reason: "unknown web head kind \(kind)")
+            }
+        }
+        let groupCount = try input.count(minimumSize: 38)
+        for _ in 0..<groupCount {
+            let address = try input.u32()
+            let primary = Int32(truncatingIfNeeded: try input.u32()) - 1
+            let backup = Int32(truncatingIfNeeded: try input.u32()) - 1
+            let active = try input.u8() == 0 ? primary : backup
+            guard active < Int32(appCount), address <= GroupAddress.maxValue else {
+                throw Damage(offset: input.offset, reason: "a group refers to a missing app")
+            }
+            input.offset += 24
+            var due: Int64 = 0
+            if try input.u8() != 0 {
+                due = Int64(bitPattern: try input.u64())
+                input.offset += 8
+                if try input.u8() != 0 { try input.skipString() }
+            }
+            guard input.offset <= bodyEnd else { throw Damage(offset: bodyEnd, reason: "ends early") }
+            group(address, active, due)
+        }
+        return (journalSeq, serial)
+    }
+
     struct Writer {
         var bytes: [UInt8] = []
 
@@ -275,6 +336,16 @@ enum SnapshotBinary {
             }
             return text
         }
+
+        mutating func stringBytes() throws(Damage) -> ArraySlice<UInt8> {
+            guard end - offset >= 2 else { throw Damage(offset: offset, reason: "ends early") }
+            let length = Int(bytes[offset]) << 8 | Int(bytes[offset + 1])
+            guard length <= end - offset - 2 else { throw Damage(offset: offset, reason: "a string runs past the end") }
+            offset += 2 + length
+            return bytes[(offset - length)..<offset]
+        }
+
+        mutating func skipString() throws(Damage) { _ = try stringBytes() }
 
         /// An app, validated like one from a control request.
         mutating func app() throws(Damage) -> App {

@@ -243,3 +243,41 @@ public final class StateStore {
         }
     }
 }
+
+/// A web head as stored: hostname text, or the raw address list (a count,
+/// then per address its length and network-order bytes).
+public enum ServedHead {
+    case none
+    case hostname(ArraySlice<UInt8>)
+    case addresses(ArraySlice<UInt8>)
+}
+
+extension StateStore {
+    /// Reads what DNS serves straight from the snapshot file when that is the
+    /// whole state (a binary snapshot and an empty journal), calling `app`
+    /// per app number (from 0) and `group` per group (address, app number or
+    /// -1, due). Returns the model serial, or nil when the state must be
+    /// loaded in full first (journal records, an older format, any damage,
+    /// or the directory in use).
+    public static func scanServed(
+        directory: String, app: (Int32, ServedHead) -> Void, group: (UInt32, Int32, Int64) -> Void
+    ) -> UInt32? {
+        let directory = directory.count > 1 && directory.hasSuffix("/") ? String(directory.dropLast()) : directory
+        var info = stat()
+        guard stat(directory + "/journal", &info) == 0, info.st_size == 0 else { return nil }
+        let lockFD = Glibc.open(directory + "/lock", O_RDWR | O_CLOEXEC)
+        guard lockFD >= 0 else { return nil }
+        defer { Glibc.close(lockFD) }
+        guard flock(lockFD, LOCK_EX | LOCK_NB) == 0 else { return nil }
+        defer { flock(lockFD, LOCK_UN) }
+        let path = directory + "/snapshot"
+        let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { Glibc.close(fd) }
+        guard let bytes = try? POSIX.readAll(fd, path: path),
+            let scanned = try? SnapshotBinary.scanServed(bytes, app: app, group: group)
+        else { return nil }
+        return scanned.serial
+    }
+}
+

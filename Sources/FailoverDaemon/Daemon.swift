@@ -59,40 +59,30 @@ public final class Daemon: @unchecked Sendable {
         return try DefaultZone.load(origin: config.origin)
     }
 
+    /// A snapshot file at least this large (about 100,000 groups) is served
+    /// straight from the file while the model loads behind it.
+    static let backgroundLoadThreshold = 8 << 20
+
     /// Loads the durable state, binds every socket, starts serving and the
-    /// control channel, and returns once ready.
+    /// control channel, and returns once DNS is answered.
+    ///
+    /// A large state whose snapshot file is the whole state (empty journal)
+    /// is served from the file at once; the model loads in the background and
+    /// the control socket opens when it is ready. Otherwise the state loads
+    /// first and every failure refuses the start.
     public func start() async throws {
         let exporter = config.metricsListen.map { _ in MetricsExporter(counters: counters) { [weak self] in
             await self?.metricsState() ?? MetricsExporter.State()
         } }
         let metrics = exporter?.serviceMetrics ?? .disabled
-        let service: FailoverService
-        do {
-            service = try FailoverService(
-                stateDirectory: config.stateDirectory, zone: store.load().zone, ttl: config.ttl,
-                defaultDelaySeconds: config.switchDelay, snapshots: store, logger: logger, metrics: metrics)
-        } catch {
-            throw StartupError("cannot load the state in \(config.stateDirectory): \(error.message)")
-        }
-        self.service = service
-        if exporter != nil {
-            _ = await service.addListener { events, _, _ in metrics.record(events) }
-        }
-        let notifier = NotifySender(targets: config.notify, keys: config.transfer.keys, origin: config.origin,
-                                    logger: logger)
-        self.notifier = notifier
-        let log = transferLog
-        let pendingTTL = config.transfer.pendingTTL
-        // IXFR history is kept only when someone may transfer the zone.
-        let recordDeltas = !config.transfer.rules.isEmpty
-        await service.setPublishObserver { old, new, touched, zoneChanged in
-            if zoneChanged {
-                log.reset()
-            } else if recordDeltas, old.serial != new.serial {
-                let difference = ZoneRecords.difference(from: old, to: new, groups: touched, pendingTTL: pendingTTL)
-                log.append(from: old.serial, to: new.serial, removed: difference.removed, added: difference.added)
-            }
-            if zoneChanged || old.serial != new.serial { notifier.notify(serial: new.serial) }
+        var service: FailoverService? = nil
+        if Self.fileSize(config.stateDirectory + "/snapshot") >= Self.backgroundLoadThreshold,
+            let served = SnapshotBuilder.scan(directory: config.stateDirectory, zone: store.load().zone, ttl: config.ttl)
+        {
+            store.publish(served)
+            logger.info("serving \(served.groups.count) groups from the snapshot file while the state loads")
+        } else {
+            service = try loadService(metrics: metrics)
         }
         let engine = QueryEngine()
         let workers = config.udpWorkers > 0 ? config.udpWorkers : max(1, System.coreCount)
@@ -163,6 +153,77 @@ public final class Daemon: @unchecked Sendable {
                             cookies: cookies, logger: logger)
         udp.start()
         udpServer = udp
+        if let exporter, let address = config.metricsListen {
+            do {
+                metricsChannel = try await MetricsServer(group: loops, exporter: exporter).bind(address)
+            } catch {
+                udp.stop()
+                throw StartupError("cannot listen for metrics on \(address): \(error)")
+            }
+            if !address.isLoopback {
+                logger.warning(
+                    "metrics.listen \(address) is not a loopback address: anyone who can reach it can read the metrics")
+            }
+            logger.info("metrics at http://\(address)/metrics")
+        }
+        if passed.isEmpty {
+            let addresses = config.listen.map(\.description).joined(separator: ", ")
+            logger.info("listening on \(addresses) (UDP with \(workers) worker(s) per address, TCP)")
+        }
+        if let service {
+            try await startControl(service, loops: loops, passedControl: passedControl?.fd, metrics: metrics,
+                                   recordMetrics: exporter != nil)
+        } else {
+            let passedFD = passedControl?.fd
+            Task.detached { [self] in
+                do {
+                    let service = try self.loadService(metrics: metrics)
+                    try await self.startControl(service, loops: loops, passedControl: passedFD, metrics: metrics,
+                                                recordMetrics: exporter != nil)
+                    self.logger.info("state loaded: the control socket is open")
+                } catch {
+                    self.logger.critical("\(error); exiting")
+                    exit(1)
+                }
+            }
+        }
+    }
+
+    private func loadService(metrics: ServiceMetrics) throws -> FailoverService {
+        do {
+            let service = try FailoverService(
+                stateDirectory: config.stateDirectory, zone: store.load().zone, ttl: config.ttl,
+                defaultDelaySeconds: config.switchDelay, snapshots: store, logger: logger, metrics: metrics)
+            self.service = service
+            return service
+        } catch {
+            throw StartupError("cannot load the state in \(config.stateDirectory): \(error.message)")
+        }
+    }
+
+    /// Connects the loaded state to NOTIFY, IXFR history, metrics and the
+    /// control socket, and starts the switch scheduler.
+    private func startControl(_ service: FailoverService, loops: MultiThreadedEventLoopGroup, passedControl: Int32?,
+                              metrics: ServiceMetrics, recordMetrics: Bool) async throws {
+        if recordMetrics {
+            _ = await service.addListener { events, _, _ in metrics.record(events) }
+        }
+        let notifier = NotifySender(targets: config.notify, keys: config.transfer.keys, origin: config.origin,
+                                    logger: logger)
+        self.notifier = notifier
+        let log = transferLog
+        let pendingTTL = config.transfer.pendingTTL
+        // IXFR history is kept only when someone may transfer the zone.
+        let recordDeltas = !config.transfer.rules.isEmpty
+        await service.setPublishObserver { old, new, touched, zoneChanged in
+            if zoneChanged {
+                log.reset()
+            } else if recordDeltas, old.serial != new.serial {
+                let difference = ZoneRecords.difference(from: old, to: new, groups: touched, pendingTTL: pendingTTL)
+                log.append(from: old.serial, to: new.serial, removed: difference.removed, added: difference.added)
+            }
+            if zoneChanged || old.serial != new.serial { notifier.notify(serial: new.serial) }
+        }
         let dispatcher = ControlDispatcher(
             service: service, snapshots: store, origin: config.origin,
             statistics: { [weak self] in
@@ -183,36 +244,23 @@ public final class Daemon: @unchecked Sendable {
             dispatcher: dispatcher, service: service, origin: config.origin, group: loops, logger: logger,
             metrics: metrics)
         do {
-            try await control.start(adopting: passedControl?.fd)
+            try await control.start(adopting: passedControl)
         } catch {
-            udp.stop()
+            udpServer?.stop()
             throw StartupError("cannot open the control socket \(config.controlSocket): \(error)")
         }
         controlServer = control
-        if let exporter, let address = config.metricsListen {
-            do {
-                metricsChannel = try await MetricsServer(group: loops, exporter: exporter).bind(address)
-            } catch {
-                await control.stop()
-                udp.stop()
-                throw StartupError("cannot listen for metrics on \(address): \(error)")
-            }
-            if !address.isLoopback {
-                logger.warning(
-                    "metrics.listen \(address) is not a loopback address: anyone who can reach it can read the metrics")
-            }
-            logger.info("metrics at http://\(address)/metrics")
-        }
         await service.startScheduler()
         notifier.start()
         if !config.notify.isEmpty {
             notifier.notify(serial: store.load().serial)
             logger.info("NOTIFY targets: \(config.notify.map { $0.address.description }.joined(separator: ", "))")
         }
-        if passed.isEmpty {
-            let addresses = config.listen.map(\.description).joined(separator: ", ")
-            logger.info("listening on \(addresses) (UDP with \(workers) worker(s) per address, TCP)")
-        }
+    }
+
+    static func fileSize(_ path: String) -> Int {
+        var info = stat()
+        return stat(path, &info) == 0 ? Int(info.st_size) : 0
     }
 
     /// Re-reads the configuration file (zone file, TTL) and swaps in the new
@@ -234,7 +282,7 @@ public final class Daemon: @unchecked Sendable {
             logger.error("reload refused: \(error)")
             throw .badRequest("reload refused, still serving the old zone: \(error)")
         }
-        guard let service else { throw .unavailable("not started") }
+        guard let service else { throw .unavailable("the state is still loading; try again shortly") }
         await service.replaceZone(zone, ttl: next.ttl)
         config.zoneFile = next.zoneFile
         config.ttl = next.ttl
@@ -326,6 +374,9 @@ public final class Daemon: @unchecked Sendable {
         udpServer = nil
         try? await eventLoops?.shutdownGracefully()
         eventLoops = nil
+        // A snapshot with an empty journal lets the next start serve a large
+        // state straight from the file.
+        if let service, await service.journalRecords > 0 { await service.compact() }
     }
 
     /// Runs until SIGTERM or SIGINT.

@@ -25,6 +25,45 @@ public enum SnapshotBuilder {
         return ZoneSnapshot(zone: zone, groups: table, serial: servedSerial(zone: zone, model: model))
     }
 
+    /// The snapshot straight from a state directory whose snapshot file is
+    /// the whole state, without loading the model (see
+    /// ``StateStore/scanServed(directory:app:group:)``); nil otherwise. The
+    /// answer indexes are the apps' numbers in the file, which are the ones
+    /// ``AnswerIndexes/init(model:)`` assigns, so the full load that follows
+    /// continues from this snapshot.
+    public static func scan(directory: String, zone: StaticZone, ttl: UInt32) -> ZoneSnapshot? {
+        var answers: [WebHeadAnswer?] = []
+        var entries: [GroupTable.Entry] = []
+        let serial = StateStore.scanServed(directory: directory, app: { _, head in
+            answers.append(render(head))
+        }, group: { address, app, due in
+            entries.append(GroupTable.Entry(address: address, answer: app, due: due))
+        })
+        guard let serial else { return nil }
+        let table = GroupTable(ttl: ttl, answers: AnswerTable(answers), entries: entries)
+        return ZoneSnapshot(zone: zone, groups: table, serial: zone.serial &+ (serial &- 1))
+    }
+
+    static func render(_ head: ServedHead) -> WebHeadAnswer? {
+        switch head {
+        case .none:
+            return nil
+        case .hostname(let text):
+            guard let name = try? DomainName(String(decoding: text, as: UTF8.self)) else { return nil }
+            return .hostname(name)
+        case .addresses(let raw):
+            var list: [[UInt8]] = []
+            var offset = raw.startIndex + 1
+            while offset < raw.endIndex {
+                let length = Int(raw[offset])
+                guard offset + 1 + length <= raw.endIndex else { return nil }
+                list.append(Array(raw[(offset + 1)..<(offset + 1 + length)]))
+                offset += 1 + length
+            }
+            return .addresses(list)
+        }
+    }
+
     /// The next snapshot after a committed batch: only the answers and group
     /// entries its events touched are replaced; the rest is shared with
     /// `current`. Also returns the groups whose records may differ.

@@ -1,3 +1,5 @@
+import CCRC32C
+import TestSupport
 import Testing
 
 @testable import FailoverCore
@@ -21,5 +23,18 @@ import Testing
     @Test func incremental() {
         let bytes = Array("123456789".utf8)
         #expect(CRC32C.update(CRC32C.checksum(bytes[..<4]), with: bytes[4...]) == 0xE306_9283)
+    }
+
+    /// The SSE4.2 path and the table agree on every length and alignment.
+    @Test func hardwareAndTableAgree() {
+        var random = SeededRandom(seed: 32)
+        let bytes = random.bytes(4_096)
+        for start in 0..<9 {
+            for length in [0, 1, 7, 8, 9, 15, 16, 17, 63, 64, 65, 1_000, 4_000] {
+                let slice = bytes[start..<(start + length)]
+                let expected = slice.withUnsafeBytes { fo_crc32c_update_table(0x1234_5678, $0.baseAddress, $0.count) }
+                #expect(CRC32C.update(0x1234_5678, with: slice) == expected, "start \(start), length \(length)")
+            }
+        }
     }
 }
