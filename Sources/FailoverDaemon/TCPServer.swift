@@ -35,15 +35,17 @@ public final class TCPServer: Sendable {
     private let limits: Limits
     private let logger: Logger
     private let transfers: TransferResponder?
+    private let cookies: CookieStore?
     private let openConnections = ManagedAtomic<Int>(0)
     /// Open connections per source address (touched on accept and close only).
     private let perSource = NIOLockedValueBox<[String: Int]>([:])
 
     public init(
         group: EventLoopGroup, engine: QueryEngine, store: SnapshotStore, counters: ServingCounters, limits: Limits,
-        transfers: TransferResponder? = nil, logger: Logger
+        transfers: TransferResponder? = nil, cookies: CookieStore? = nil, logger: Logger
     ) {
         self.transfers = transfers
+        self.cookies = cookies
         self.group = group
         self.engine = engine
         self.store = store
@@ -88,7 +90,7 @@ public final class TCPServer: Sendable {
                 return channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(
                         DNSOverTCPHandler(engine: engine, store: store, counters: counters, limits: limits,
-                                          transfers: transfers, logger: logger))
+                                          transfers: transfers, cookies: cookies, logger: logger))
                 }
             }
     }
@@ -121,14 +123,19 @@ final class DNSOverTCPHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var peerHalfClosed = false
     private var inFlightWrites = 0
     private let transfers: TransferResponder?
+    /// DNS cookies work over TCP as over UDP (RFC 7873 5.2); RRL does not apply.
+    private let cookies: CookieStore?
+    /// The peer, read once: the cookie hash covers the client address.
+    private var client: ClientAddress? = nil
     private let logger: Logger?
 
     /// Two-byte length prefix plus the largest message.
     private static let responseCapacity = 65535 + 2
 
     init(engine: QueryEngine, store: SnapshotStore, counters: ServingCounters, limits: TCPServer.Limits,
-         transfers: TransferResponder? = nil, logger: Logger? = nil) {
+         transfers: TransferResponder? = nil, cookies: CookieStore? = nil, logger: Logger? = nil) {
         self.transfers = transfers
+        self.cookies = cookies
         self.logger = logger
         self.engine = engine
         self.store = store
@@ -137,6 +144,7 @@ final class DNSOverTCPHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func channelActive(context: ChannelHandlerContext) {
+        client = ClientAddress.from(peer: context.channel.remoteAddress)
         armTimer(context: context)
         context.fireChannelActive()
     }
@@ -158,6 +166,7 @@ final class DNSOverTCPHandler: ChannelInboundHandler, RemovableChannelHandler {
     private func processFrames(context: ChannelHandlerContext) {
         guard var buffer = pending else { return }
         let snapshot = store.load()
+        let secrets = cookies?.load()
         let now = WallClock.milliseconds()
         while let length = buffer.getInteger(at: buffer.readerIndex, as: UInt16.self) {
             if length == 0 {
@@ -192,7 +201,7 @@ final class DNSOverTCPHandler: ChannelInboundHandler, RemovableChannelHandler {
                 let outcome = out.writeWithUnsafeMutableBytes(minimumWritableBytes: Self.responseCapacity) { raw in
                     let response = UnsafeMutableRawBufferPointer(rebasing: raw[2..<Self.responseCapacity])
                     let outcome = engine.respond(to: message, into: response, transport: .tcp, snapshot: snapshot,
-                                                 scratch: scratch, now: now)
+                                                 scratch: scratch, now: now, client: client, cookies: secrets)
                     guard outcome.disposition == .answered else { return 0 }
                     counters.queries.record(outcome, transport: .tcp, stripe: QueryCounters.tcpStripe)
                     raw.storeBigEndianUInt16(UInt16(outcome.length), at: 0)
