@@ -131,6 +131,16 @@ final class DNSOverTCPHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     /// Two-byte length prefix plus the largest message.
     private static let responseCapacity = 65535 + 2
+    /// Where answers are rendered before being copied into a buffer of their
+    /// own size: a queued answer holds its length, not 64 KiB of capacity.
+    /// (Virtual memory: only the pages an answer touches become resident.)
+    /// Answers per connection per turn of the event loop: a client that
+    /// pipelines thousands of queries gets them answered in slices, with the
+    /// other connections, the control socket and metrics served in between.
+    static let answersPerTurn = 64
+    /// A backlog of complete queries is being answered over several turns.
+    private var resumeScheduled = false
+    private let rendering = UnsafeMutableRawBufferPointer.allocate(byteCount: responseCapacity, alignment: 8)
 
     init(engine: QueryEngine, store: SnapshotStore, counters: ServingCounters, limits: TCPServer.Limits,
          transfers: TransferResponder? = nil, cookies: CookieStore? = nil, logger: Logger? = nil) {
@@ -153,6 +163,8 @@ final class DNSOverTCPHandler: ChannelInboundHandler, RemovableChannelHandler {
         timer?.cancel()
     }
 
+    deinit { rendering.deallocate() }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var incoming = unwrapInboundIn(data)
         if pending == nil {
@@ -168,7 +180,13 @@ final class DNSOverTCPHandler: ChannelInboundHandler, RemovableChannelHandler {
         let snapshot = store.load()
         let secrets = cookies?.load()
         let now = WallClock.milliseconds()
-        while let length = buffer.getInteger(at: buffer.readerIndex, as: UInt16.self) {
+        var answered = 0
+        // Answers wait in memory only up to the channel's high watermark: past
+        // it, the queries already read stay unanswered until the client reads.
+        while context.channel.isWritable, answered < Self.answersPerTurn,
+            let length = buffer.getInteger(at: buffer.readerIndex, as: UInt16.self)
+        {
+            answered += 1
             if length == 0 {
                 // A zero-length message cannot be a DNS query.
                 counters.tcpDropped.wrappingIncrement(ordering: .relaxed)
@@ -195,21 +213,19 @@ final class DNSOverTCPHandler: ChannelInboundHandler, RemovableChannelHandler {
                 counters.tcpAnswered.wrappingIncrement(ordering: .relaxed)
                 continue
             }
-            var out = context.channel.allocator.buffer(capacity: Self.responseCapacity)
-            let outcome = buffer.readWithUnsafeReadableBytes { query -> (Int, Int) in
+            let response = UnsafeMutableRawBufferPointer(rebasing: rendering[2..<Self.responseCapacity])
+            let answerLength = buffer.readWithUnsafeReadableBytes { query -> (Int, Int) in
                 let message = UnsafeRawBufferPointer(rebasing: query[0..<Int(length)])
-                let outcome = out.writeWithUnsafeMutableBytes(minimumWritableBytes: Self.responseCapacity) { raw in
-                    let response = UnsafeMutableRawBufferPointer(rebasing: raw[2..<Self.responseCapacity])
-                    let outcome = engine.respond(to: message, into: response, transport: .tcp, snapshot: snapshot,
-                                                 scratch: scratch, now: now, client: client, cookies: secrets)
-                    guard outcome.disposition == .answered else { return 0 }
-                    counters.queries.record(outcome, transport: .tcp, stripe: QueryCounters.tcpStripe)
-                    raw.storeBigEndianUInt16(UInt16(outcome.length), at: 0)
-                    return 2 + outcome.length
-                }
-                return (Int(length), outcome)
+                let outcome = engine.respond(to: message, into: response, transport: .tcp, snapshot: snapshot,
+                                             scratch: scratch, now: now, client: client, cookies: secrets)
+                guard outcome.disposition == .answered else { return (Int(length), 0) }
+                counters.queries.record(outcome, transport: .tcp, stripe: QueryCounters.tcpStripe)
+                rendering.storeBigEndianUInt16(UInt16(outcome.length), at: 0)
+                return (Int(length), 2 + outcome.length)
             }
-            if outcome > 0 {
+            if answerLength > 0 {
+                var out = context.channel.allocator.buffer(capacity: answerLength)
+                out.writeBytes(UnsafeRawBufferPointer(rebasing: rendering[0..<answerLength]))
                 counters.tcpAnswered.wrappingIncrement(ordering: .relaxed)
                 context.write(wrapOutboundOut(out), promise: nil)
                 wroteSinceFlush = true
@@ -225,20 +241,48 @@ final class DNSOverTCPHandler: ChannelInboundHandler, RemovableChannelHandler {
             pending = buffer
             if partialSince == nil { partialSince = context.eventLoop.now }
         }
+        let backlog = answered >= Self.answersPerTurn && Self.hasCompleteMessage(pending)
+        // Nothing more is read while a backlog waits or the client is not reading.
+        _ = context.channel.setOption(.autoRead, value: context.channel.isWritable && !backlog)
+        if backlog, context.channel.isWritable, !resumeScheduled {
+            resumeScheduled = true
+            context.eventLoop.execute {
+                self.resumeScheduled = false
+                guard context.channel.isActive else { return }
+                self.processFrames(context: context)
+                self.flushIfWritten(context: context)
+            }
+        }
         armTimer(context: context)
     }
 
-    func channelReadComplete(context: ChannelHandlerContext) {
+    /// True when `buffer` starts with a whole length-prefixed message.
+    private static func hasCompleteMessage(_ buffer: ByteBuffer?) -> Bool {
+        guard let buffer, let length = buffer.getInteger(at: buffer.readerIndex, as: UInt16.self) else { return false }
+        return buffer.readableBytes >= 2 + Int(length)
+    }
+
+    private func flushIfWritten(context: ChannelHandlerContext) {
         if wroteSinceFlush {
             wroteSinceFlush = false
             context.flush()
         }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        flushIfWritten(context: context)
         context.fireChannelReadComplete()
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
-        // A client that does not read its answers stops being read from.
-        _ = context.channel.setOption(.autoRead, value: context.channel.isWritable)
+        // A client that does not read its answers stops being read from; once
+        // it reads again, the queries already received are answered first.
+        if context.channel.isWritable, pending != nil {
+            processFrames(context: context)
+            flushIfWritten(context: context)
+        } else {
+            _ = context.channel.setOption(.autoRead, value: context.channel.isWritable)
+        }
         context.fireChannelWritabilityChanged()
     }
 

@@ -150,4 +150,37 @@ import ZoneData
         #expect(reply.responseCode == .formErr)
         #expect(channel.isActive, "a FORMERR answer keeps the connection")
     }
+
+    /// The last autoRead value the handler set (EmbeddedChannel records options, it does not apply them).
+    func autoRead(_ channel: EmbeddedChannel) -> Bool? {
+        channel.options.last { $0.option is ChannelOptions.Types.AutoReadOption }?.value as? Bool
+    }
+
+    @Test func aLongPipelineIsAnsweredInSlicesPerEventLoopTurnAndInOrder() throws {
+        let channel = try makeChannel()
+        let count = 3 * DNSOverTCPHandler.answersPerTurn + 5
+        try channel.writeInbound(ByteBuffer(bytes: (1...count).flatMap { framed(UInt16($0)) }))
+        var ids = try responses(channel).map(\.header.id)
+        #expect(ids.count == DNSOverTCPHandler.answersPerTurn, "one slice per turn, then the other connections")
+        #expect(autoRead(channel) == false, "nothing more is read while a backlog waits")
+        for _ in 0..<10 where ids.count < count {
+            channel.embeddedEventLoop.run()
+            ids += try responses(channel).map(\.header.id)
+        }
+        #expect(ids == (1...count).map { UInt16($0) })
+        #expect(autoRead(channel) == true)
+    }
+
+    @Test func queriesReadWhileTheClientDoesNotReadWaitUntilItDoes() throws {
+        let channel = try makeChannel()
+        channel.isWritable = false
+        channel.pipeline.fireChannelWritabilityChanged()
+        try channel.writeInbound(ByteBuffer(bytes: (1...10).flatMap { framed(UInt16($0)) }))
+        #expect(try responses(channel).isEmpty, "no answer is queued for a client that does not read")
+        #expect(autoRead(channel) == false)
+        channel.isWritable = true
+        channel.pipeline.fireChannelWritabilityChanged()
+        #expect(try responses(channel).map(\.header.id) == (1...10).map { UInt16($0) })
+        #expect(autoRead(channel) == true)
+    }
 }
