@@ -299,7 +299,8 @@ public final class Daemon: @unchecked Sendable {
         guard let model = await service?.current else { return MetricsExporter.State(serial: snapshot.serial) }
         return MetricsExporter.State(
             apps: model.apps.count, groups: model.groups.count, pendingSwitches: model.pendingSwitches.count,
-            serial: snapshot.serial, tcpConnections: tcpServer?.connectionCount ?? 0)
+            serial: snapshot.serial, tcpConnections: tcpServer?.connectionCount ?? 0,
+            udpReceiveBufferDrops: udpServer?.receiveBufferDrops() ?? 0)
     }
 
     func counterValues() -> [String: UInt64] {

@@ -247,7 +247,8 @@ extension Integration {
                 - Self.sum(before, "failoverd_control_requests_total")
             print("""
                 [overload] flood \(String(format: "%.1f", elapsed)) s: UDP sent \(sent) (\(Int(Double(sent) / elapsed))/s), \
-                answered \(Int(answered)) (\(Int(answered / elapsed))/s), kernel drops \(dropsDuring); \
+                answered \(Int(answered)) (\(Int(answered / elapsed))/s), kernel drops \(dropsDuring) \
+                (metric \(Int((during["failoverd_udp_receive_buffer_drops_total"] ?? 0) - (before["failoverd_udp_receive_buffer_drops_total"] ?? 0)))); \
                 TCP answered \(Int(tcpAnswered)), connections refused \(Int(refused)); control requests \(Int(controlRequests)); \
                 watcher cut off: \(watcherCutOff); metrics scrapes \(scrapes.answered)/\(scrapes.asked), \
                 control hello \(hellos.answered)/\(hellos.asked) (slowest round \(String(format: "%.1f", probeSeconds)) s); dig UDP \(udpDigs.answered)/\(udpDigs.asked), TCP \(tcpDigs.answered)/\(tcpDigs.asked); \
@@ -255,6 +256,10 @@ extension Integration {
                 """)
             #expect(Double(sent) >= 2 * answered, "the flood (\(sent)) was not twice what the daemon answered (\(Int(answered)))")
             #expect(dropsDuring > 0, "no UDP drops under a 2x flood")
+            // The same drops on GET /metrics (read from /proc for the daemon's sockets).
+            let metricDrops = (during["failoverd_udp_receive_buffer_drops_total"] ?? 0)
+                - (before["failoverd_udp_receive_buffer_drops_total"] ?? 0)
+            #expect(metricDrops > 0 && Int(metricDrops) <= dropsDuring, "failoverd_udp_receive_buffer_drops_total grew by \(metricDrops)")
             #expect(tcpConnections == 40 && refused >= 8, "40 connections from one source: \(Int(refused)) refused")
             // Measured on the 2-core VM (debug build): +9 to +10 MB at the peak and after. The TCP
             // handler that answered every query it had read, each in a 64 KiB buffer, reached
