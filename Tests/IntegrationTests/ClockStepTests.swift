@@ -24,13 +24,14 @@ final class FakeClock {
     /// every call (no cache), and monotonic clocks stay real: NIO timers and
     /// the daemon's own sleeps are not stepped, only the wall clock.
     ///
-    /// FAKETIME_SHARED is preset to names that do not exist. Otherwise
-    /// libfaketime's constructor creates a shared-memory segment and
-    /// `setenv`s FAKETIME_SHARED, which moves `environ` to the heap before
-    /// the Swift runtime reads the command line: failoverd then sees no
-    /// arguments at all and starts on its built-in defaults (port 5353,
-    /// /var/lib/failoverd). With the variable present nothing is created
-    /// (no /dev/shm leftovers) and relative offsets work without it.
+    /// FAKETIME_SHARED is preset. libfaketime's constructor creates a
+    /// shared-memory segment and `setenv`s FAKETIME_SHARED to its names; a
+    /// new variable moves `environ` to the heap before the Swift runtime
+    /// reads the command line, and failoverd then sees no arguments at all
+    /// and starts on its built-in defaults (port 5353, /var/lib/failoverd).
+    /// An existing variable is replaced in place. The segment (named after
+    /// the pid) is removed by libfaketime at a clean exit; `forget(pid:)`
+    /// removes it after a SIGKILL.
     var environment: [String: String] {
         ["LD_PRELOAD": Self.library, "FAKETIME_TIMESTAMP_FILE": file, "FAKETIME_NO_CACHE": "1",
          "FAKETIME_DONT_FAKE_MONOTONIC": "1", "FAKETIME_SHARED": "/failoverd-test-none /failoverd-test-none"]
@@ -41,6 +42,13 @@ final class FakeClock {
     func set(offset seconds: Int64) throws {
         _ = try folder.write("faketime.rc", (seconds >= 0 ? "+" : "") + "\(seconds)\n")
         offset = seconds
+    }
+
+    /// Removes the shared-memory files libfaketime made for `pid` (left behind when it is killed).
+    func forget(pid: Int32) {
+        for name in ["faketime_shm_\(pid)", "sem.faketime_sem_\(pid)"] {
+            try? FileManager.default.removeItem(atPath: "/dev/shm/" + name)
+        }
     }
 
     /// What the daemon reads as the wall clock now, in milliseconds.
@@ -101,7 +109,11 @@ extension Integration {
             defer { clock.remove() }
             let daemon = try DaemonProcess(zone: ControlZone.text, extraConfig: "ttl: 30", environment: clock.environment,
                                            label: "clock-step")
-            defer { daemon.stop() }
+            defer {
+                let pid = daemon.pid
+                daemon.stop()
+                clock.forget(pid: pid)
+            }
             let client = try daemon.control()
             let watcher = try EventCollector(socketPath: daemon.controlSocket)
             defer { watcher.stop() }
@@ -170,7 +182,9 @@ extension Integration {
             let dueC = try Self.due(pending)
             acknowledged.append(("backup", dueC))
             client.close()
+            let killed = daemon.pid
             daemon.kill9()
+            clock.forget(pid: killed)
             try daemon.restart()
             let again = try daemon.control()
             let group = try again.call(op: .groupGet, args: ["address": .string(address)])
