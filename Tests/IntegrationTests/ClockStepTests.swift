@@ -33,8 +33,10 @@ final class FakeClock {
     /// the pid) is removed by libfaketime at a clean exit; `forget(pid:)`
     /// removes it after a SIGKILL.
     var environment: [String: String] {
-        ["LD_PRELOAD": Self.library, "FAKETIME_TIMESTAMP_FILE": file, "FAKETIME_NO_CACHE": "1",
-         "FAKETIME_DONT_FAKE_MONOTONIC": "1", "FAKETIME_SHARED": "/failoverd-test-none /failoverd-test-none"]
+        [
+            "LD_PRELOAD": Self.library, "FAKETIME_TIMESTAMP_FILE": file, "FAKETIME_NO_CACHE": "1",
+            "FAKETIME_DONT_FAKE_MONOTONIC": "1", "FAKETIME_SHARED": "/failoverd-test-none /failoverd-test-none",
+        ]
     }
 
     /// Steps the daemon's wall clock to real time + `seconds`. The file is
@@ -78,14 +80,17 @@ extension Integration {
         static func poll(_ daemon: DaemonProcess, _ name: String, clock: FakeClock) throws -> Poll {
             let sentAt = clock.now()
             let reply = try daemon.dig(name, "A")
-            return Poll(sentAt: sentAt, doneAt: clock.now(), address: answerField(reply, "A", 4),
-                        ttl: answerField(reply, "A", 1).flatMap { Int($0) }, raw: reply.raw)
+            return Poll(
+                sentAt: sentAt, doneAt: clock.now(), address: answerField(reply, "A", 4),
+                ttl: answerField(reply, "A", 1).flatMap { Int($0) }, raw: reply.raw)
         }
 
         /// Polls until the answer is `address`; the first such poll, or nil after `timeout` real seconds.
         /// Every answer seen is checked against `check` (old address, TTL bounds).
-        static func waitFor(_ address: String, _ daemon: DaemonProcess, _ name: String, clock: FakeClock,
-                            timeout: Double, check: (Poll) -> Void) throws -> (first: Poll?, lastOther: Poll?) {
+        static func waitFor(
+            _ address: String, _ daemon: DaemonProcess, _ name: String, clock: FakeClock,
+            timeout: Double, check: (Poll) -> Void
+        ) throws -> (first: Poll?, lastOther: Poll?) {
             let deadline = Date().addingTimeInterval(timeout)
             var lastOther: Poll? = nil
             while Date() < deadline {
@@ -99,16 +104,18 @@ extension Integration {
         }
 
         static func due(_ result: JSONValue) throws -> Int64 {
-            try #require(result["group"]?["pending"]?["due"]?.stringValue.flatMap(RFC3339.milliseconds(from:)),
-                         "no pending due time in \(result)")
+            try #require(
+                result["group"]?["pending"]?["due"]?.stringValue.flatMap(RFC3339.milliseconds(from:)),
+                "no pending due time in \(result)")
         }
 
         @Test("Wall clock stepped forward past a due time, back with a switch pending, and a crash with one pending")
         func steppedClock() throws {
             let clock = try FakeClock()
             defer { clock.remove() }
-            let daemon = try DaemonProcess(zone: ControlZone.text, extraConfig: "ttl: 30", environment: clock.environment,
-                                           label: "clock-step")
+            let daemon = try DaemonProcess(
+                zone: ControlZone.text, extraConfig: "ttl: 30", environment: clock.environment,
+                label: "clock-step")
             defer {
                 let pid = daemon.pid
                 daemon.stop()
@@ -117,8 +124,10 @@ extension Integration {
             let client = try daemon.control()
             let watcher = try EventCollector(socketPath: daemon.controlSocket)
             defer { watcher.stop() }
-            _ = try client.call(op: .appPut, args: ["app": "web", "name": "Shop", "web_head": ["addresses": [.string(Self.primary)]]])
-            _ = try client.call(op: .appPut, args: ["app": "dr", "name": "Shop DR", "web_head": ["addresses": [.string(Self.backup)]]])
+            _ = try client.call(
+                op: .appPut, args: ["app": "web", "name": "Shop", "web_head": ["addresses": [.string(Self.primary)]]])
+            _ = try client.call(
+                op: .appPut, args: ["app": "dr", "name": "Shop DR", "web_head": ["addresses": [.string(Self.backup)]]])
             let created = try client.call(op: .groupCreate, args: ["primary": "web", "backup": "dr"])
             let address = try #require(created["address"]?.stringValue)
             let name = "\(address).\(ControlZone.origin)."
@@ -129,7 +138,8 @@ extension Integration {
             }
 
             // (a) Forward: a switch due in an hour; the clock jumps 10 s past it.
-            let inAnHour = try client.call(op: .groupSwitch, args: ["address": .string(address), "to": "backup", "delay_seconds": 3600])
+            let inAnHour = try client.call(
+                op: .groupSwitch, args: ["address": .string(address), "to": "backup", "delay_seconds": 3600])
             let dueA = try Self.due(inAnHour)
             acknowledged.append(("backup", dueA))
             #expect(abs(dueA - (clock.now() + 3_600_000)) < 1000, "due \(dueA) is not the daemon's now + 1 h")
@@ -139,11 +149,14 @@ extension Integration {
             let stepped = nowMilliseconds()
             let (servedA, _) = try Self.waitFor(Self.backup, daemon, name, clock: clock, timeout: 3, check: ttlInRange)
             let afterStep = try #require(servedA, "the backup was not served within 3 s of the clock jumping past due")
-            print("[clock-step] (a) +1 h 10 s jump past due: backup served \(afterStep.doneAt - clock.offset * 1000 - stepped) ms after the step")
+            print(
+                "[clock-step] (a) +1 h 10 s jump past due: backup served \(afterStep.doneAt - clock.offset * 1000 - stepped) ms after the step"
+            )
 
             // (b) Back: a switch due in 6 s, then the clock steps back 600 s. At the old
             // real-time instant (and 2 s beyond) the switch must not have fired.
-            let soon = try client.call(op: .groupSwitch, args: ["address": .string(address), "to": "primary", "delay_seconds": 6])
+            let soon = try client.call(
+                op: .groupSwitch, args: ["address": .string(address), "to": "primary", "delay_seconds": 6])
             let dueB = try Self.due(soon)
             acknowledged.append(("primary", dueB))
             #expect(abs(dueB - (clock.now() + 6000)) < 1000, "due \(dueB) is not the daemon's (faked) now + 6 s")
@@ -153,21 +166,29 @@ extension Integration {
             while nowMilliseconds() < oldInstant + 2000 {
                 answer = try Self.poll(daemon, name, clock: clock)
                 polls += 1
-                #expect(answer.address == Self.backup, "the switch fired early, at its old real-time instant:\n\(answer.raw)")
+                #expect(
+                    answer.address == Self.backup,
+                    "the switch fired early, at its old real-time instant:\n\(answer.raw)")
                 ttlInRange(answer)
                 usleep(250_000)
             }
             #expect(answer.ttl == 30, "600 s before due the TTL is the configured 30:\n\(answer.raw)")
-            print("[clock-step] (b) 600 s step back: \(polls) polls up to 2 s past the old instant, all the backup, TTL <= 30")
+            print(
+                "[clock-step] (b) 600 s step back: \(polls) polls up to 2 s past the old instant, all the backup, TTL <= 30"
+            )
             // Forward again to 3 s before due: the TTL counts down on the faked clock, then the switch fires at due.
             try clock.set(offset: (dueB - 3000 - nowMilliseconds()) / 1000)
             answer = try Self.poll(daemon, name, clock: clock)
             #expect(answer.address == Self.backup && (answer.ttl ?? 99) <= 4, "3 s before due:\n\(answer.raw)")
-            let (servedB, lastOld) = try Self.waitFor(Self.primary, daemon, name, clock: clock, timeout: 8, check: ttlInRange)
+            let (servedB, lastOld) = try Self.waitFor(
+                Self.primary, daemon, name, clock: clock, timeout: 8, check: ttlInRange)
             let firstNew = try #require(servedB, "the switch back did not fire within 8 s")
-            print("[clock-step] (b) due reached on the faked clock: last old answer sent at due\(String(format: "%+d", Int((lastOld?.sentAt ?? 0) - dueB))) ms, first new answer by due\(String(format: "%+d", Int(firstNew.doneAt - dueB))) ms")
+            print(
+                "[clock-step] (b) due reached on the faked clock: last old answer sent at due\(String(format: "%+d", Int((lastOld?.sentAt ?? 0) - dueB))) ms, first new answer by due\(String(format: "%+d", Int(firstNew.doneAt - dueB))) ms"
+            )
             #expect(firstNew.doneAt >= dueB, "the switch was served \(dueB - firstNew.doneAt) ms before its due time")
-            #expect(firstNew.doneAt - dueB < 2000, "the switch was served \(firstNew.doneAt - dueB) ms after its due time")
+            #expect(
+                firstNew.doneAt - dueB < 2000, "the switch was served \(firstNew.doneAt - dueB) ms after its due time")
             watcher.wait { $0.filter { $0["event"] == "switch.done" }.count >= 2 }
             let done = watcher.events("switch.done", address: address)
             #expect(done.count == 2, "switch.done events: \(done)")
@@ -178,7 +199,8 @@ extension Integration {
 
             // (c) A switch pending across a crash (SIGKILL) and a restart keeps its due time,
             // and fires when the clock jumps past it.
-            let pending = try client.call(op: .groupSwitch, args: ["address": .string(address), "to": "backup", "delay_seconds": 600])
+            let pending = try client.call(
+                op: .groupSwitch, args: ["address": .string(address), "to": "backup", "delay_seconds": 600])
             let dueC = try Self.due(pending)
             acknowledged.append(("backup", dueC))
             client.close()
@@ -190,8 +212,9 @@ extension Integration {
             let group = try again.call(op: .groupGet, args: ["address": .string(address)])
             #expect(group["active"] == "primary")
             #expect(group["pending"]?["to"] == "backup")
-            #expect(group["pending"]?["due"]?.stringValue.flatMap(RFC3339.milliseconds(from:)) == dueC,
-                    "the pending switch after the restart: \(group)")
+            #expect(
+                group["pending"]?["due"]?.stringValue.flatMap(RFC3339.milliseconds(from:)) == dueC,
+                "the pending switch after the restart: \(group)")
             answer = try Self.poll(daemon, name, clock: clock)
             #expect(answer.address == Self.primary && answer.ttl == 30, Comment(rawValue: answer.raw))
             try clock.set(offset: clock.offset + 605)
@@ -199,7 +222,9 @@ extension Integration {
             #expect(servedC != nil, "the switch kept across the restart was not served within 3 s of its due time")
             let final = try again.call(op: .groupGet, args: ["address": .string(address)])
             #expect(final["active"] == "backup" && final["pending"] == .null, "\(final)")
-            print("[clock-step] (c) pending switch kept across SIGKILL + restart; \(acknowledged.count) acknowledged switches all applied")
+            print(
+                "[clock-step] (c) pending switch kept across SIGKILL + restart; \(acknowledged.count) acknowledged switches all applied"
+            )
         }
     }
 }

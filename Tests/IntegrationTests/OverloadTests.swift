@@ -2,6 +2,7 @@ import DNSWire
 import FailoverControl
 import Foundation
 import Testing
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -31,7 +32,9 @@ final class Flood: @unchecked Sendable {
     func blastUDP(to server: Endpoint, threads: Int, queries: [[UInt8]]) throws {
         for index in 0..<threads {
             let fd = socket(server.family, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
-            guard fd >= 0, server.withSockAddr({ connect(fd, $0, $1) }) == 0 else { throw ClientError.errno("UDP socket") }
+            guard fd >= 0, server.withSockAddr({ connect(fd, $0, $1) }) == 0 else {
+                throw ClientError.errno("UDP socket")
+            }
             lock.withLock { sentCounts.append(0) }
             finished.enter()
             let thread = Thread { [self] in
@@ -107,11 +110,15 @@ extension Integration {
         static func udpSocketDrops(pid: Int32, port: UInt16) -> Int {
             var total = 0
             for file in ["udp", "udp6"] {
-                guard let text = try? String(contentsOfFile: "/proc/\(pid)/net/\(file)", encoding: .utf8) else { continue }
+                guard let text = try? String(contentsOfFile: "/proc/\(pid)/net/\(file)", encoding: .utf8) else {
+                    continue
+                }
                 let portHex = ":" + String(format: "%04X", port)
                 for line in text.split(separator: "\n").dropFirst() {
                     let fields = line.split(separator: " ", omittingEmptySubsequences: true)
-                    guard fields.count > 2, fields[1].hasSuffix(portHex), let drops = Int(fields.last!) else { continue }
+                    guard fields.count > 2, fields[1].hasSuffix(portHex), let drops = Int(fields.last!) else {
+                        continue
+                    }
                     total += drops
                 }
             }
@@ -124,11 +131,14 @@ extension Integration {
             samples.filter { $0.key.hasPrefix(prefix) }.values.reduce(0, +)
         }
 
-        @Test("Under a UDP, TCP and control flood far past what it serves, memory stays bounded, work is dropped, dig still answers")
+        @Test(
+            "Under a UDP, TCP and control flood far past what it serves, memory stays bounded, work is dropped, dig still answers"
+        )
         func floodFromEverySide() throws {
             let metricsPort = FreePort.find()
-            let daemon = try DaemonProcess(zone: TestZone.text, extraConfig: "metrics:\n  listen: \"127.0.0.1:\(metricsPort)\"",
-                                           label: "overload")
+            let daemon = try DaemonProcess(
+                zone: TestZone.text, extraConfig: "metrics:\n  listen: \"127.0.0.1:\(metricsPort)\"",
+                label: "overload")
             defer { daemon.stop() }
             let metrics = Endpoint(host: "127.0.0.1", port: metricsPort)
             let client = try daemon.control()
@@ -138,7 +148,8 @@ extension Integration {
                 _ = try ask(QuerySpec(name: "www.example.test", type: .a, id: UInt16(index)), at: daemon.ipv4)
             }
             _ = try ask(QuerySpec(name: "www.example.test", type: .a, tcp: true), at: daemon.ipv4)
-            _ = try client.call(op: .appPut, args: ["app": "web", "name": "Shop", "web_head": ["hostname": "lb.example.net"]])
+            _ = try client.call(
+                op: .appPut, args: ["app": "web", "name": "Shop", "web_head": ["hostname": "lb.example.net"]])
             usleep(500_000)
             let rssBefore = try #require(daemon.residentKilobytes())
             let before = try scrape(metrics).samples
@@ -154,7 +165,8 @@ extension Integration {
             // TCP: 40 connections from 127.0.0.1, past the 32 allowed per source (8 closed at once).
             var tcpClients: [TCPClient]? = (0..<40).compactMap { _ in try? TCPClient(server: daemon.ipv4) }
             usleep(300_000)
-            let refused = (try scrape(metrics).samples["failoverd_tcp_connections_refused_total"] ?? 0)
+            let refused =
+                (try scrape(metrics).samples["failoverd_tcp_connections_refused_total"] ?? 0)
                 - (before["failoverd_tcp_connections_refused_total"] ?? 0)
 
             let flood = Flood()
@@ -179,11 +191,14 @@ extension Integration {
             // Control: 8 clients pipelining requests without reading, and a watcher that never reads.
             var stalledWatcher: RawControl? = try RawControl(path: daemon.controlSocket, receiveBuffer: 4096)
             try stalledWatcher!.send(#"{"id":"w","op":"watch"}"# + "\n")
-            var pipeliners: [RawControl]? = try (0..<8).map { _ in try RawControl(path: daemon.controlSocket, receiveBuffer: 4096) }
+            var pipeliners: [RawControl]? = try (0..<8).map { _ in
+                try RawControl(path: daemon.controlSocket, receiveBuffer: 4096)
+            }
             let controlPayload = (0..<50).flatMap { index in
-                Array((index % 10 == 0
-                    ? #"{"id":\#(index),"op":"app.put","args":{"app":"flood","name":"F\#(index)","web_head":{"hostname":"h\#(index).example.net"}}}"#
-                    : #"{"id":\#(index),"op":"stats"}"#).utf8) + [UInt8(ascii: "\n")]
+                Array(
+                    (index % 10 == 0
+                        ? #"{"id":\#(index),"op":"app.put","args":{"app":"flood","name":"F\#(index)","web_head":{"hostname":"h\#(index).example.net"}}}"#
+                        : #"{"id":\#(index),"op":"stats"}"#).utf8) + [UInt8(ascii: "\n")]
             }
             flood.pump(tcpClients!.map(\.fd), payload: tcpPayload)
             flood.pump(pipeliners!.map(\.fd), payload: controlPayload)
@@ -208,14 +223,16 @@ extension Integration {
             while Date().timeIntervalSince(started) < Self.floodSeconds {
                 let probeStarted = Date()
                 udpDigs.asked += 1
-                if let reply = try? Dig.query(.dig, server: daemon.ipv4, name: "www.example.test", type: "A",
-                                              options: ["+tries=3", "+time=1"]), reply.status == "NOERROR"
+                if let reply = try? Dig.query(
+                    .dig, server: daemon.ipv4, name: "www.example.test", type: "A",
+                    options: ["+tries=3", "+time=1"]), reply.status == "NOERROR"
                 {
                     udpDigs.answered += 1
                 }
                 tcpDigs.asked += 1
-                if let reply = try? Dig.query(.dig, server: daemon.ipv6, name: "www.example.test", type: "A",
-                                              options: ["+tcp", "+tries=2"]), reply.status == "NOERROR"
+                if let reply = try? Dig.query(
+                    .dig, server: daemon.ipv6, name: "www.example.test", type: "A",
+                    options: ["+tcp", "+tries=2"]), reply.status == "NOERROR"
                 {
                     tcpDigs.answered += 1
                 }
@@ -241,11 +258,14 @@ extension Integration {
             usleep(3_000_000)
             let rssAfter = daemon.residentKilobytes() ?? 0
             let answered = Self.sum(during, Self.udpAnswers) - Self.sum(before, Self.udpAnswers)
-            let tcpAnswered = Self.sum(during, "failoverd_dns_queries_total{transport=\"tcp\"")
+            let tcpAnswered =
+                Self.sum(during, "failoverd_dns_queries_total{transport=\"tcp\"")
                 - Self.sum(before, "failoverd_dns_queries_total{transport=\"tcp\"")
-            let controlRequests = Self.sum(during, "failoverd_control_requests_total")
+            let controlRequests =
+                Self.sum(during, "failoverd_control_requests_total")
                 - Self.sum(before, "failoverd_control_requests_total")
-            print("""
+            print(
+                """
                 [overload] flood \(String(format: "%.1f", elapsed)) s: UDP sent \(sent) (\(Int(Double(sent) / elapsed))/s), \
                 answered \(Int(answered)) (\(Int(answered / elapsed))/s), kernel drops \(dropsDuring) \
                 (metric \(Int((during["failoverd_udp_receive_buffer_drops_total"] ?? 0) - (before["failoverd_udp_receive_buffer_drops_total"] ?? 0)))); \
@@ -254,19 +274,26 @@ extension Integration {
                 control hello \(hellos.answered)/\(hellos.asked) (slowest round \(String(format: "%.1f", probeSeconds)) s); dig UDP \(udpDigs.answered)/\(udpDigs.asked), TCP \(tcpDigs.answered)/\(tcpDigs.asked); \
                 RSS \(rssBefore) kB -> peak \(rssPeak) kB -> \(rssAfter) kB after
                 """)
-            #expect(Double(sent) >= 2 * answered, "the flood (\(sent)) was not twice what the daemon answered (\(Int(answered)))")
+            #expect(
+                Double(sent) >= 2 * answered,
+                "the flood (\(sent)) was not twice what the daemon answered (\(Int(answered)))")
             #expect(dropsDuring > 0, "no UDP drops under a 2x flood")
             // The same drops on GET /metrics (read from /proc for the daemon's sockets).
-            let metricDrops = (during["failoverd_udp_receive_buffer_drops_total"] ?? 0)
+            let metricDrops =
+                (during["failoverd_udp_receive_buffer_drops_total"] ?? 0)
                 - (before["failoverd_udp_receive_buffer_drops_total"] ?? 0)
-            #expect(metricDrops > 0 && Int(metricDrops) <= dropsDuring, "failoverd_udp_receive_buffer_drops_total grew by \(metricDrops)")
+            #expect(
+                metricDrops > 0 && Int(metricDrops) <= dropsDuring,
+                "failoverd_udp_receive_buffer_drops_total grew by \(metricDrops)")
             #expect(tcpConnections == 40 && refused >= 8, "40 connections from one source: \(Int(refused)) refused")
             // Measured on the 2-core VM (debug build, 6 runs): +9 to +16 MB at the peak, +6 to +10 MB
             // after. The TCP handler that answered every query it had read, each in a 64 KiB
             // buffer, reached +44 MB here (+41 MB after) and grows with connections and flood
             // length: an unbounded queue passes these bounds well before the end.
             #expect(rssPeak - rssBefore < 32 * 1024, "RSS grew by \(rssPeak - rssBefore) kB under the flood")
-            #expect(rssAfter - rssBefore < 20 * 1024, "RSS stayed \(rssAfter - rssBefore) kB above the baseline after the flood")
+            #expect(
+                rssAfter - rssBefore < 20 * 1024,
+                "RSS stayed \(rssAfter - rssBefore) kB above the baseline after the flood")
             // Two of three datagrams to the flooded socket are dropped, dig's among them.
             #expect(udpDigs.answered >= 1, "dig over UDP never got an answer during the flood: \(udpDigs)")
             #expect(tcpDigs.answered == tcpDigs.asked, "dig over TCP (::1) during the flood: \(tcpDigs)")
