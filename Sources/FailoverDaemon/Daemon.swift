@@ -121,13 +121,15 @@ public final class Daemon: @unchecked Sendable {
         }
         let loops = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         eventLoops = loops
+        let cookies = config.cookiesEnabled ? CookieStore(secret: config.cookieSecret) : nil
+        cookieStore = cookies
         let tcp = TCPServer(
             group: loops, engine: engine, store: store, counters: counters,
             limits: .init(idleTimeout: .milliseconds(Int64(config.tcpIdleTimeout * 1000)),
                           messageTimeout: .milliseconds(Int64(config.tcpMessageTimeout * 1000)),
                           maxConnections: config.tcpMaxConnections,
                           maxConnectionsPerSource: config.tcpMaxConnectionsPerSource),
-            transfers: TransferResponder(policy: config.transfer, log: transferLog), logger: logger)
+            transfers: TransferResponder(policy: config.transfer, log: transferLog), cookies: cookies, logger: logger)
         tcpServer = tcp
         do {
             if !passedUDP.isEmpty || !passedTCP.isEmpty {
@@ -147,8 +149,6 @@ public final class Daemon: @unchecked Sendable {
             throw error
         }
         let limiter = config.rateLimit.responsesPerSecond > 0 ? ResponseRateLimiter(settings: config.rateLimit) : nil
-        let cookies = config.cookiesEnabled ? CookieStore(secret: config.cookieSecret) : nil
-        cookieStore = cookies
         let udp = UDPServer(sockets: udpSockets, engine: engine, store: store, counters: counters, limiter: limiter,
                             cookies: cookies, logger: logger)
         udp.start()
@@ -347,7 +347,8 @@ public final class Daemon: @unchecked Sendable {
         guard let summary = await service?.summary else { return MetricsExporter.State(serial: snapshot.serial) }
         return MetricsExporter.State(
             apps: summary.apps, groups: summary.groups, pendingSwitches: summary.pendingSwitches,
-            serial: snapshot.serial, tcpConnections: tcpServer?.connectionCount ?? 0)
+            serial: snapshot.serial, tcpConnections: tcpServer?.connectionCount ?? 0,
+            udpReceiveBufferDrops: udpServer?.receiveBufferDrops() ?? 0)
     }
 
     func counterValues() -> [String: UInt64] {

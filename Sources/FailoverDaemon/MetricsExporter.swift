@@ -15,9 +15,12 @@ public final class MetricsExporter: Sendable {
         public var pendingSwitches = 0
         public var serial: UInt32 = 0
         public var tcpConnections = 0
+        /// Queries the kernel dropped for a full UDP socket buffer.
+        public var udpReceiveBufferDrops = 0
 
         public init(apps: Int = 0, groups: Int = 0, pendingSwitches: Int = 0, serial: UInt32 = 0,
-                    tcpConnections: Int = 0) {
+                    tcpConnections: Int = 0, udpReceiveBufferDrops: Int = 0) {
+            self.udpReceiveBufferDrops = udpReceiveBufferDrops
             self.apps = apps
             self.groups = groups
             self.pendingSwitches = pendingSwitches
@@ -85,7 +88,15 @@ public final class MetricsExporter: Sendable {
         buffer.reserveCapacity(16 * 1024)
         registry.emit(into: &buffer)
         buffer += Self.servingExposition(counters).utf8
+        buffer += Self.kernelDropsExposition(now.udpReceiveBufferDrops).utf8
         return buffer
+    }
+
+    /// Queries the kernel dropped before a UDP worker could read them.
+    static func kernelDropsExposition(_ drops: Int) -> String {
+        "# HELP failoverd_udp_receive_buffer_drops_total Queries dropped by the kernel: a UDP socket buffer was full (overload).\n"
+            + "# TYPE failoverd_udp_receive_buffer_drops_total counter\n"
+            + "failoverd_udp_receive_buffer_drops_total \(drops)\n"
     }
 
     /// The serving counters in the text format: answered queries by transport,

@@ -15,7 +15,8 @@ public final class SwitchScheduler: @unchecked Sendable {
     /// of a clock step on an already computed sleep).
     static let maxSleep: Double = 1.0
 
-    private let condition = NSCondition()
+    /// Sleeps on CLOCK_MONOTONIC: a stepped wall clock cannot stretch a sleep.
+    private let condition = MonotonicCondition()
     private var queue = DeadlineQueue<GroupAddress>()
     private var running = false
     private var thread: Thread? = nil
@@ -78,7 +79,7 @@ public final class SwitchScheduler: @unchecked Sendable {
             if let next = queue.first {
                 sleep = min(sleep, Double(next.due - now) / 1000)
             }
-            _ = condition.wait(until: Date(timeIntervalSinceNow: max(0.0005, sleep)))
+            condition.wait(seconds: max(0.0005, sleep))
         }
         condition.unlock()
     }

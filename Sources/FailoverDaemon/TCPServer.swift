@@ -35,15 +35,17 @@ public final class TCPServer: Sendable {
     private let limits: Limits
     private let logger: Logger
     private let transfers: TransferResponder?
+    private let cookies: CookieStore?
     private let openConnections = ManagedAtomic<Int>(0)
     /// Open connections per source address (touched on accept and close only).
     private let perSource = NIOLockedValueBox<[String: Int]>([:])
 
     public init(
         group: EventLoopGroup, engine: QueryEngine, store: SnapshotStore, counters: ServingCounters, limits: Limits,
-        transfers: TransferResponder? = nil, logger: Logger
+        transfers: TransferResponder? = nil, cookies: CookieStore? = nil, logger: Logger
     ) {
         self.transfers = transfers
+        self.cookies = cookies
         self.group = group
         self.engine = engine
         self.store = store
@@ -88,7 +90,7 @@ public final class TCPServer: Sendable {
                 return channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(
                         DNSOverTCPHandler(engine: engine, store: store, counters: counters, limits: limits,
-                                          transfers: transfers, logger: logger))
+                                          transfers: transfers, cookies: cookies, logger: logger))
                 }
             }
     }
@@ -121,14 +123,29 @@ final class DNSOverTCPHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var peerHalfClosed = false
     private var inFlightWrites = 0
     private let transfers: TransferResponder?
+    /// DNS cookies work over TCP as over UDP (RFC 7873 5.2); RRL does not apply.
+    private let cookies: CookieStore?
+    /// The peer, read once: the cookie hash covers the client address.
+    private var client: ClientAddress? = nil
     private let logger: Logger?
 
     /// Two-byte length prefix plus the largest message.
     private static let responseCapacity = 65535 + 2
+    /// Where answers are rendered before being copied into a buffer of their
+    /// own size: a queued answer holds its length, not 64 KiB of capacity.
+    /// (Virtual memory: only the pages an answer touches become resident.)
+    /// Answers per connection per turn of the event loop: a client that
+    /// pipelines thousands of queries gets them answered in slices, with the
+    /// other connections, the control socket and metrics served in between.
+    static let answersPerTurn = 64
+    /// A backlog of complete queries is being answered over several turns.
+    private var resumeScheduled = false
+    private let rendering = UnsafeMutableRawBufferPointer.allocate(byteCount: responseCapacity, alignment: 8)
 
     init(engine: QueryEngine, store: SnapshotStore, counters: ServingCounters, limits: TCPServer.Limits,
-         transfers: TransferResponder? = nil, logger: Logger? = nil) {
+         transfers: TransferResponder? = nil, cookies: CookieStore? = nil, logger: Logger? = nil) {
         self.transfers = transfers
+        self.cookies = cookies
         self.logger = logger
         self.engine = engine
         self.store = store
@@ -137,6 +154,7 @@ final class DNSOverTCPHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func channelActive(context: ChannelHandlerContext) {
+        client = ClientAddress.from(peer: context.channel.remoteAddress)
         armTimer(context: context)
         context.fireChannelActive()
     }
@@ -144,6 +162,8 @@ final class DNSOverTCPHandler: ChannelInboundHandler, RemovableChannelHandler {
     func handlerRemoved(context: ChannelHandlerContext) {
         timer?.cancel()
     }
+
+    deinit { rendering.deallocate() }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var incoming = unwrapInboundIn(data)
@@ -158,8 +178,15 @@ final class DNSOverTCPHandler: ChannelInboundHandler, RemovableChannelHandler {
     private func processFrames(context: ChannelHandlerContext) {
         guard var buffer = pending else { return }
         let snapshot = store.load()
+        let secrets = cookies?.load()
         let now = WallClock.milliseconds()
-        while let length = buffer.getInteger(at: buffer.readerIndex, as: UInt16.self) {
+        var answered = 0
+        // Answers wait in memory only up to the channel's high watermark: past
+        // it, the queries already read stay unanswered until the client reads.
+        while context.channel.isWritable, answered < Self.answersPerTurn,
+            let length = buffer.getInteger(at: buffer.readerIndex, as: UInt16.self)
+        {
+            answered += 1
             if length == 0 {
                 // A zero-length message cannot be a DNS query.
                 counters.tcpDropped.wrappingIncrement(ordering: .relaxed)
@@ -186,21 +213,19 @@ final class DNSOverTCPHandler: ChannelInboundHandler, RemovableChannelHandler {
                 counters.tcpAnswered.wrappingIncrement(ordering: .relaxed)
                 continue
             }
-            var out = context.channel.allocator.buffer(capacity: Self.responseCapacity)
-            let outcome = buffer.readWithUnsafeReadableBytes { query -> (Int, Int) in
+            let response = UnsafeMutableRawBufferPointer(rebasing: rendering[2..<Self.responseCapacity])
+            let answerLength = buffer.readWithUnsafeReadableBytes { query -> (Int, Int) in
                 let message = UnsafeRawBufferPointer(rebasing: query[0..<Int(length)])
-                let outcome = out.writeWithUnsafeMutableBytes(minimumWritableBytes: Self.responseCapacity) { raw in
-                    let response = UnsafeMutableRawBufferPointer(rebasing: raw[2..<Self.responseCapacity])
-                    let outcome = engine.respond(to: message, into: response, transport: .tcp, snapshot: snapshot,
-                                                 scratch: scratch, now: now)
-                    guard outcome.disposition == .answered else { return 0 }
-                    counters.queries.record(outcome, transport: .tcp, stripe: QueryCounters.tcpStripe)
-                    raw.storeBigEndianUInt16(UInt16(outcome.length), at: 0)
-                    return 2 + outcome.length
-                }
-                return (Int(length), outcome)
+                let outcome = engine.respond(to: message, into: response, transport: .tcp, snapshot: snapshot,
+                                             scratch: scratch, now: now, client: client, cookies: secrets)
+                guard outcome.disposition == .answered else { return (Int(length), 0) }
+                counters.queries.record(outcome, transport: .tcp, stripe: QueryCounters.tcpStripe)
+                rendering.storeBigEndianUInt16(UInt16(outcome.length), at: 0)
+                return (Int(length), 2 + outcome.length)
             }
-            if outcome > 0 {
+            if answerLength > 0 {
+                var out = context.channel.allocator.buffer(capacity: answerLength)
+                out.writeBytes(UnsafeRawBufferPointer(rebasing: rendering[0..<answerLength]))
                 counters.tcpAnswered.wrappingIncrement(ordering: .relaxed)
                 context.write(wrapOutboundOut(out), promise: nil)
                 wroteSinceFlush = true
@@ -216,20 +241,48 @@ final class DNSOverTCPHandler: ChannelInboundHandler, RemovableChannelHandler {
             pending = buffer
             if partialSince == nil { partialSince = context.eventLoop.now }
         }
+        let backlog = answered >= Self.answersPerTurn && Self.hasCompleteMessage(pending)
+        // Nothing more is read while a backlog waits or the client is not reading.
+        _ = context.channel.setOption(.autoRead, value: context.channel.isWritable && !backlog)
+        if backlog, context.channel.isWritable, !resumeScheduled {
+            resumeScheduled = true
+            context.eventLoop.execute {
+                self.resumeScheduled = false
+                guard context.channel.isActive else { return }
+                self.processFrames(context: context)
+                self.flushIfWritten(context: context)
+            }
+        }
         armTimer(context: context)
     }
 
-    func channelReadComplete(context: ChannelHandlerContext) {
+    /// True when `buffer` starts with a whole length-prefixed message.
+    private static func hasCompleteMessage(_ buffer: ByteBuffer?) -> Bool {
+        guard let buffer, let length = buffer.getInteger(at: buffer.readerIndex, as: UInt16.self) else { return false }
+        return buffer.readableBytes >= 2 + Int(length)
+    }
+
+    private func flushIfWritten(context: ChannelHandlerContext) {
         if wroteSinceFlush {
             wroteSinceFlush = false
             context.flush()
         }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        flushIfWritten(context: context)
         context.fireChannelReadComplete()
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
-        // A client that does not read its answers stops being read from.
-        _ = context.channel.setOption(.autoRead, value: context.channel.isWritable)
+        // A client that does not read its answers stops being read from; once
+        // it reads again, the queries already received are answered first.
+        if context.channel.isWritable, pending != nil {
+            processFrames(context: context)
+            flushIfWritten(context: context)
+        } else {
+            _ = context.channel.setOption(.autoRead, value: context.channel.isWritable)
+        }
         context.fireChannelWritabilityChanged()
     }
 

@@ -56,6 +56,37 @@ public final class UDPServer: @unchecked Sendable {
         self.stallAfter = ProcessInfo.processInfo.environment["FAILOVERD_TEST_STALL_UDP_AFTER_MS"].flatMap(Double.init)
     }
 
+    /// Datagrams the kernel dropped because a worker's socket buffer was full
+    /// (the `drops` column of /proc/self/net/udp and udp6 for our sockets):
+    /// under overload the queries that cannot be read are dropped there, not queued.
+    public func receiveBufferDrops() -> Int {
+        var inodes = Set<UInt64>()
+        for fd in sockets {
+            var info = stat()
+            if fstat(fd, &info) == 0 { inodes.insert(UInt64(info.st_ino)) }
+        }
+        var total = 0
+        for file in ["/proc/self/net/udp", "/proc/self/net/udp6"] {
+            guard let text = try? String(contentsOfFile: file, encoding: .utf8) else { continue }
+            total += Self.drops(inProcNetUDP: text, inodes: inodes)
+        }
+        return total
+    }
+
+    /// Sums the last column (`drops`) of the /proc/net/udp lines whose inode
+    /// (the tenth column) is one of `inodes`.
+    static func drops(inProcNetUDP text: String, inodes: Set<UInt64>) -> Int {
+        var total = 0
+        for line in text.split(separator: "\n").dropFirst() {
+            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+            guard fields.count >= 13, let inode = UInt64(fields[9]), inodes.contains(inode),
+                let drops = Int(fields[fields.count - 1])
+            else { continue }
+            total += drops
+        }
+        return total
+    }
+
     /// Sum of heartbeats per worker, for the watchdog.
     public func heartbeatValues() -> [Int] { heartbeats.map { $0.load(ordering: .relaxed) } }
 

@@ -142,4 +142,16 @@ import Testing
         #expect(Duration.microseconds(1500).nanoseconds == 1_500_000)
         #expect(Duration.seconds(Int64.max).nanoseconds == .max)
     }
+
+    @Test func kernelDropsAreSummedForOurSocketsOnly() {
+        let text = """
+              sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode ref pointer drops
+            11578: 0100007F:B297 00000000:0000 07 00000000:00000000 00:00000000 00000000     0        0 648751 2 000000005b006fa4 17
+            11579: 0100007F:B297 00000000:0000 07 00000000:00000000 00:00000000 00000000     0        0 648752 2 000000005b006fa5 5
+            11580: 0100007F:0035 00000000:0000 07 00000000:00034000 00:00000000 00000000     0        0 999999 2 000000005b006fa6 1000
+            """
+        #expect(UDPServer.drops(inProcNetUDP: text, inodes: [648751, 648752]) == 22)
+        #expect(UDPServer.drops(inProcNetUDP: text, inodes: []) == 0)
+        #expect(MetricsExporter.kernelDropsExposition(22).hasSuffix("failoverd_udp_receive_buffer_drops_total 22\n"))
+    }
 }

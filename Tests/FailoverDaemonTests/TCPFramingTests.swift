@@ -11,10 +11,11 @@ import ZoneData
 @Suite struct TCPFramingTests {
     static let zone = try! DefaultZone.load(origin: try! DomainName("cloud66.net"))
 
-    func makeChannel(idle: Int64 = 10, message: Int64 = 5) throws -> EmbeddedChannel {
+    func makeChannel(idle: Int64 = 10, message: Int64 = 5, cookies: CookieStore? = nil) throws -> EmbeddedChannel {
         let handler = DNSOverTCPHandler(
             engine: QueryEngine(), store: SnapshotStore(ZoneSnapshot(zone: Self.zone)), counters: ServingCounters(),
-            limits: .init(idleTimeout: .seconds(idle), messageTimeout: .seconds(message), maxConnections: 10))
+            limits: .init(idleTimeout: .seconds(idle), messageTimeout: .seconds(message), maxConnections: 10),
+            cookies: cookies)
         let channel = EmbeddedChannel(handler: handler)
         try channel.connect(to: try SocketAddress(ipAddress: "127.0.0.1", port: 53)).wait()
         return channel
@@ -104,5 +105,82 @@ import ZoneData
             channel.embeddedEventLoop.advanceTime(by: .seconds(1))
         }
         #expect(!channel.isActive, "one byte a second must not keep a message open past 5 s")
+    }
+
+    /// A framed query carrying a COOKIE option (code 10) with `cookie` as its data.
+    func framedWithCookie(_ id: UInt16, _ cookie: [UInt8]) -> [UInt8] {
+        let message = Message.query(try! DomainName("cloud66.net"), .soa, id: id,
+                                    edns: EDNSRecord(options: [(10, cookie)])).serialize()
+        return [UInt8(message.count >> 8), UInt8(message.count & 0xFF)] + message
+    }
+
+    @Test func aClientCookieGetsAServerCookieValidForThePeerOverTCP() throws {
+        let store = CookieStore(secret: Array(0..<16))
+        let channel = try makeChannel(cookies: store)
+        let clientCookie: [UInt8] = [1, 2, 3, 4, 5, 6, 7, 8]
+        try channel.writeInbound(ByteBuffer(bytes: framedWithCookie(1, clientCookie)))
+        let reply = try #require(try responses(channel).first)
+        let option = try #require(reply.edns?.options.first { $0.code == 10 }, "no COOKIE option in the TCP reply")
+        #expect(option.data.count == 24 && Array(option.data.prefix(8)) == clientCookie)
+
+        // The server cookie is the one the engine accepts from the connection's peer (127.0.0.1).
+        let again = Message.query(try DomainName("cloud66.net"), .soa, id: 2,
+                                  edns: EDNSRecord(options: [(10, option.data)])).serialize()
+        var response = [UInt8](repeating: 0, count: 4096)
+        let outcome = again.withUnsafeBytes { query in
+            response.withUnsafeMutableBytes { out in
+                QueryEngine().respond(to: query, into: out, transport: .tcp,
+                                      snapshot: ZoneSnapshot(zone: Self.zone), scratch: QueryScratch(),
+                                      now: WallClock.milliseconds(), client: ClientAddress(ipv4: (127, 0, 0, 1)),
+                                      cookies: store.load())
+            }
+        }
+        #expect(outcome.validCookie)
+        try channel.writeInbound(ByteBuffer(bytes: framedWithCookie(2, option.data)))
+        let second = try #require(try responses(channel).first)
+        #expect(second.edns?.options.first { $0.code == 10 }?.data.prefix(8).elementsEqual(clientCookie) == true)
+    }
+
+    @Test func aMalformedCookieOverTCPIsFormErr() throws {
+        let channel = try makeChannel(cookies: CookieStore(secret: nil))
+        // 3 bytes: shorter than a client cookie (RFC 7873 5.2.2), so FORMERR.
+        try channel.writeInbound(ByteBuffer(bytes: framedWithCookie(9, [1, 2, 3])))
+        let reply = try #require(try responses(channel).first)
+        #expect(reply.header.id == 9)
+        #expect(reply.responseCode == .formErr)
+        #expect(channel.isActive, "a FORMERR answer keeps the connection")
+    }
+
+    /// The last autoRead value the handler set (EmbeddedChannel records options, it does not apply them).
+    func autoRead(_ channel: EmbeddedChannel) -> Bool? {
+        channel.options.last { $0.option is ChannelOptions.Types.AutoReadOption }?.value as? Bool
+    }
+
+    @Test func aLongPipelineIsAnsweredInSlicesPerEventLoopTurnAndInOrder() throws {
+        let channel = try makeChannel()
+        let count = 3 * DNSOverTCPHandler.answersPerTurn + 5
+        try channel.writeInbound(ByteBuffer(bytes: (1...count).flatMap { framed(UInt16($0)) }))
+        var ids = try responses(channel).map(\.header.id)
+        #expect(ids.count == DNSOverTCPHandler.answersPerTurn, "one slice per turn, then the other connections")
+        #expect(autoRead(channel) == false, "nothing more is read while a backlog waits")
+        for _ in 0..<10 where ids.count < count {
+            channel.embeddedEventLoop.run()
+            ids += try responses(channel).map(\.header.id)
+        }
+        #expect(ids == (1...count).map { UInt16($0) })
+        #expect(autoRead(channel) == true)
+    }
+
+    @Test func queriesReadWhileTheClientDoesNotReadWaitUntilItDoes() throws {
+        let channel = try makeChannel()
+        channel.isWritable = false
+        channel.pipeline.fireChannelWritabilityChanged()
+        try channel.writeInbound(ByteBuffer(bytes: (1...10).flatMap { framed(UInt16($0)) }))
+        #expect(try responses(channel).isEmpty, "no answer is queued for a client that does not read")
+        #expect(autoRead(channel) == false)
+        channel.isWritable = true
+        channel.pipeline.fireChannelWritabilityChanged()
+        #expect(try responses(channel).map(\.header.id) == (1...10).map { UInt16($0) })
+        #expect(autoRead(channel) == true)
     }
 }

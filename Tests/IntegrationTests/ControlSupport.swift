@@ -63,13 +63,7 @@ extension DaemonProcess {
     }
 
     /// VmRSS of the daemon in kB.
-    func residentKilobytes() -> Int? {
-        guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return nil }
-        for line in text.split(separator: "\n") where line.hasPrefix("VmRSS:") {
-            return Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "")
-        }
-        return nil
-    }
+    func residentKilobytes() -> Int? { IntegrationTests.residentKilobytes(pid: pid) }
 
     /// failoverctl next to failoverd.
     static func failoverctlPath() throws -> String {
@@ -258,4 +252,13 @@ final class EventCollector: @unchecked Sendable {
 func answerField(_ reply: DigReply, _ type: String, _ index: Int) -> String? {
     guard let record = reply.answers(ofType: type).first, record.count > index else { return nil }
     return record[index]
+}
+
+/// VmRSS of process `pid` in kB.
+func residentKilobytes(pid: Int32) -> Int? {
+    guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return nil }
+    for line in text.split(separator: "\n") where line.hasPrefix("VmRSS:") {
+        return Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "")
+    }
+    return nil
 }

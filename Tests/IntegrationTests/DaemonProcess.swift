@@ -12,6 +12,8 @@ final class DaemonProcess {
     let origin: String
     let configPath: String
     let stderrPath: String
+    /// Added to the test's environment for every launch (e.g. LD_PRELOAD).
+    let environment: [String: String]
     private var process = Process()
 
     /// The control socket and state directory live in the test's folder.
@@ -49,8 +51,10 @@ final class DaemonProcess {
     /// Writes the config and zone, starts failoverd, waits until it answers.
     /// `control` holds extra keys of the `control:` mapping, one `key: value` per
     /// element (e.g. `"idle-timeout: 1"`), written under the `socket:` key.
+    /// `environment` is added to the daemon's environment on every launch.
     init(zone: String, origin: String = "example.test", extraConfig: String = "", control: [String] = [],
-         label: String = "daemon") throws {
+         environment: [String: String] = [:], label: String = "daemon") throws {
+        self.environment = environment
         folder = try TemporaryFolder(label)
         port = FreePort.find()
         self.origin = origin
@@ -87,6 +91,9 @@ final class DaemonProcess {
         process = Process()
         process.executableURL = URL(fileURLWithPath: try Self.binaryPath())
         process.arguments = ["--config", configPath]
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, added in added }
+        }
         let logHandle = FileHandle(forWritingAtPath: stderrPath)
         logHandle?.seekToEndOfFile()
         process.standardError = logHandle
