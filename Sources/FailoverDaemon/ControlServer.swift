@@ -195,90 +195,83 @@ public final class ControlServer: Sendable {
                         outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>, connection: Connection) async throws
     {
         let eventLoop = connection.channel.eventLoop
-        let (replies, replySink) = AsyncStream<(EventLoopFuture<[UInt8]>, EventLoopPromise<Void>)>.makeStream()
+        let replies = ReplyQueue()
         var unwritten: [EventLoopFuture<Void>] = []
         try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask {
-                // After a failed write the rest are failed too (every promise is completed).
-                var failure: (any Error)? = nil
-                for await (reply, written) in replies {
-                    if let failure {
-                        written.fail(failure)
-                        continue
-                    }
-                    do {
-                        try await outbound.write(ByteBuffer(bytes: try await reply.get()))
-                        written.succeed()
-                    } catch {
-                        written.fail(error)
-                        failure = error
-                    }
-                }
-                if let failure { throw failure }
-            }
-            defer { replySink.finish() }
+            tasks.addTask { try await replies.write(to: outbound) }
             func send(_ reply: EventLoopFuture<[UInt8]>) async throws {
                 let written = eventLoop.makePromise(of: Void.self)
                 unwritten.append(written.futureResult)
-                replySink.yield((reply, written))
+                replies.append(reply, written: written)
                 if unwritten.count >= Self.pipelineDepth { try await unwritten.removeFirst().get() }
             }
             func drain() async throws {
                 for future in unwritten { try await future.get() }
                 unwritten = []
             }
-            for try await frame in inbound {
-                let line: [UInt8]
-                switch frame {
-                case .tooLarge:
-                    metrics.controlRequest(op: "invalid", result: ControlError.Code.tooLarge.rawValue)
-                    try await send(eventLoop.makeSucceededFuture(ControlRequest.Rejection.lineTooLarge.response.line))
-                    continue
-                case .line(let bytes):
-                    line = bytes
-                }
-                requests.wrappingIncrement(ordering: .relaxed)
-                let id: JSONValue
-                let command: ControlCommand
-                do throws(ControlRequest.Rejection) {
-                    (id, command) = try ControlRequest.decodeCommand(line: line)
-                } catch {
-                    failures.wrappingIncrement(ordering: .relaxed)
-                    metrics.controlRequest(op: "invalid", result: error.error.code.rawValue)
-                    try await send(eventLoop.makeSucceededFuture(error.response.line))
-                    continue
-                }
-                if case .watch = command {
-                    try await drain()
-                    replySink.finish()
-                    try await tasks.next()
-                    metrics.controlRequest(op: command.operation.name, result: "ok")
-                    try await watch(id: id, connection: connection, outbound: outbound)
-                    return
-                }
-                let reply = eventLoop.makePromise(of: [UInt8].self)
-                let finish: @Sendable (Result<JSONValue, ControlError>) -> Void = { [metrics, failures] result in
-                    switch result {
-                    case .success(let value):
-                        metrics.controlRequest(op: command.operation.name, result: "ok")
-                        reply.succeed(ControlResponse.success(id: id, result: value).line)
-                    case .failure(let error):
-                        failures.wrappingIncrement(ordering: .relaxed)
-                        metrics.controlRequest(op: command.operation.name, result: error.code.rawValue)
-                        reply.succeed(ControlResponse.failure(id: id, error: error).line)
+            var watchRequest: JSONValue? = nil
+            var failure: (any Error)? = nil
+            do {
+                requests: for try await frame in inbound {
+                    let line: [UInt8]
+                    switch frame {
+                    case .tooLarge:
+                        metrics.controlRequest(op: "invalid", result: ControlError.Code.tooLarge.rawValue)
+                        try await send(eventLoop.makeSucceededFuture(ControlRequest.Rejection.lineTooLarge.response.line))
+                        continue
+                    case .line(let bytes):
+                        line = bytes
                     }
-                }
-                if !dispatcher.submit(command, completion: finish) {
-                    try await drain()
-                    do throws(ControlError) {
-                        finish(.success(try await dispatcher.handle(command)))
+                    requests.wrappingIncrement(ordering: .relaxed)
+                    let id: JSONValue
+                    let command: ControlCommand
+                    do throws(ControlRequest.Rejection) {
+                        (id, command) = try ControlRequest.decodeCommand(line: line)
                     } catch {
-                        finish(.failure(error))
+                        failures.wrappingIncrement(ordering: .relaxed)
+                        metrics.controlRequest(op: "invalid", result: error.error.code.rawValue)
+                        try await send(eventLoop.makeSucceededFuture(error.response.line))
+                        continue
                     }
+                    if case .watch = command {
+                        metrics.controlRequest(op: command.operation.name, result: "ok")
+                        watchRequest = id
+                        break requests
+                    }
+                    // A read waits for every earlier reply, so it sees the earlier writes.
+                    if !command.operation.isMutation { try await drain() }
+                    let reply = eventLoop.makePromise(of: [UInt8].self)
+                    let finish: @Sendable (Result<JSONValue, ControlError>) -> Void = { [metrics, failures] result in
+                        switch result {
+                        case .success(let value):
+                            metrics.controlRequest(op: command.operation.name, result: "ok")
+                            reply.succeed(ControlResponse.success(id: id, result: value).line)
+                        case .failure(let error):
+                            failures.wrappingIncrement(ordering: .relaxed)
+                            metrics.controlRequest(op: command.operation.name, result: error.code.rawValue)
+                            reply.succeed(ControlResponse.failure(id: id, error: error).line)
+                        }
+                    }
+                    if !dispatcher.submit(command, completion: finish) {
+                        do throws(ControlError) {
+                            finish(.success(try await dispatcher.handle(command)))
+                        } catch {
+                            finish(.failure(error))
+                        }
+                    }
+                    try await send(reply.futureResult)
                 }
-                try await send(reply.futureResult)
+                try await drain()
+            } catch {
+                failure = error
             }
-            try await drain()
+            // The writer finishes every queued reply (or fails it) before the connection goes on or ends.
+            replies.finish()
+            try await tasks.waitForAll()
+            if let failure { throw failure }
+            if let watchRequest {
+                try await watch(id: watchRequest, connection: connection, outbound: outbound)
+            }
         }
     }
 
@@ -418,3 +411,79 @@ final class ControlIdleHandler: ChannelInboundHandler, RemovableChannelHandler, 
         timer = context.eventLoop.scheduleTask(in: timeout) { channel.close(promise: nil) }
     }
 }
+
+/// The replies of one control connection in request order, written by one
+/// task: every reply ready when it wakes goes out in one write. Each queued
+/// reply's `written` promise is completed, whatever happens to the
+/// connection.
+final class ReplyQueue: Sendable {
+    private struct State {
+        var entries: [(reply: EventLoopFuture<[UInt8]>, written: EventLoopPromise<Void>)] = []
+        var finished = false
+    }
+
+    private let state = NIOLockedValueBox(State())
+    private let wakeups: AsyncStream<Void>
+    private let wake: AsyncStream<Void>.Continuation
+
+    init() {
+        (wakeups, wake) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+    }
+
+    func append(_ reply: EventLoopFuture<[UInt8]>, written: EventLoopPromise<Void>) {
+        state.withLockedValue { $0.entries.append((reply, written)) }
+        wake.yield()
+    }
+
+    func finish() {
+        state.withLockedValue { $0.finished = true }
+        wake.yield()
+    }
+
+    func write(to outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>) async throws {
+        var failure: (any Error)? = nil
+        defer {
+            let left = state.withLockedValue { state in
+                defer { state.entries = [] }
+                return state.entries
+            }
+            for entry in left { entry.written.fail(failure ?? CancellationError()) }
+        }
+        var wakeIterator = wakeups.makeAsyncIterator()
+        while true {
+            let (batch, finished) = state.withLockedValue { state in
+                defer { state.entries = [] }
+                return (state.entries, state.finished)
+            }
+            if batch.isEmpty {
+                if finished { break }
+                guard await wakeIterator.next() != nil else { break }
+                continue
+            }
+            var buffer = ByteBuffer()
+            var done: [EventLoopPromise<Void>] = []
+            for entry in batch {
+                if let failure {
+                    entry.written.fail(failure)
+                    continue
+                }
+                do {
+                    buffer.writeBytes(try await entry.reply.get())
+                    done.append(entry.written)
+                } catch {
+                    entry.written.fail(error)
+                }
+            }
+            guard !done.isEmpty else { continue }
+            do {
+                try await outbound.write(buffer)
+                for promise in done { promise.succeed() }
+            } catch {
+                failure = error
+                for promise in done { promise.fail(error) }
+            }
+        }
+        if let failure { throw failure }
+    }
+}
+

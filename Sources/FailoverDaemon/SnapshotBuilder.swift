@@ -34,8 +34,23 @@ public enum SnapshotBuilder {
     public static func scan(directory: String, zone: StaticZone, ttl: UInt32) -> ZoneSnapshot? {
         var answers: [WebHeadAnswer?] = []
         var entries: [GroupTable.Entry] = []
+        // Apps behind the same load balancer share one rendered answer.
+        var byHostname: [ArraySlice<UInt8>: WebHeadAnswer] = [:]
+        var byAddresses: [ArraySlice<UInt8>: WebHeadAnswer] = [:]
+        func shared(_ key: ArraySlice<UInt8>, in cache: inout [ArraySlice<UInt8>: WebHeadAnswer], _ head: ServedHead)
+            -> WebHeadAnswer?
+        {
+            if let answer = cache[key] { return answer }
+            let answer = render(head)
+            if let answer { cache[key] = answer }
+            return answer
+        }
         let serial = StateStore.scanServed(directory: directory, app: { _, head in
-            answers.append(render(head))
+            switch head {
+            case .none: answers.append(nil)
+            case .hostname(let key): answers.append(shared(key, in: &byHostname, head))
+            case .addresses(let key): answers.append(shared(key, in: &byAddresses, head))
+            }
         }, group: { address, app, due in
             entries.append(GroupTable.Entry(address: address, answer: app, due: due))
         })

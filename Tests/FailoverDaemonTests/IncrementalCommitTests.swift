@@ -1,5 +1,6 @@
 import DNSWire
 import FailoverCore
+import Foundation
 import TestSupport
 import Testing
 import ZoneData
@@ -115,5 +116,63 @@ import ZoneData
             }
         }
         #expect(model.groups.count > 3)
+    }
+}
+
+/// The fast start: a snapshot read straight from the file answers exactly
+/// like one built from the loaded model, and is refused whenever the file
+/// is not the whole state.
+@Suite struct SnapshotScanTests {
+    @Test func scannedSnapshotAnswersLikeTheLoadedModel() throws {
+        var random = SeededRandom(seed: 99)
+        var model = FailoverModel()
+        for round in 0..<600 {
+            let mutation = IncrementalCommitTests.randomMutation(model, now: 1_000 * Int64(round), random: &random)
+            _ = try? model.apply(mutation)
+        }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("scan-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let zone = IncrementalCommitTests.zone
+        do {
+            let (store, _, _) = try StateStore.open(directory: directory)
+            try store.compact(model: model)
+            // A running daemon holds the directory: the scan must keep out.
+            #expect(SnapshotBuilder.scan(directory: directory, zone: zone, ttl: 30) == nil)
+        }
+        let scanned = try #require(SnapshotBuilder.scan(directory: directory, zone: zone, ttl: 30))
+        let full = SnapshotBuilder.build(model: model, zone: zone, ttl: 30)
+        #expect(model.groups.count > 5 && model.pendingCount > 0)
+        #expect(scanned.serial == full.serial && scanned.groups.count == full.groups.count)
+        for address in IncrementalCommitTests.addresses.map(\.value) {
+            let served = scanned.groups.find(address)
+            let expected = full.groups.find(address)
+            #expect(served?.due == expected?.due)
+            #expect(served.flatMap { scanned.groups.answers[$0.answer] } == expected.flatMap { full.groups.answers[$0.answer] })
+        }
+
+        // Journal records after the snapshot: the file is not the whole state.
+        do {
+            let (store, _, _) = try StateStore.open(directory: directory)
+            try store.append([.groupDelete(address: GroupAddress(value: 1)!)])
+        }
+        #expect(SnapshotBuilder.scan(directory: directory, zone: zone, ttl: 30) == nil)
+    }
+
+    @Test func damagedSnapshotIsNotScanned() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("scan-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        var model = FailoverModel()
+        try model.apply(.appPut(try App(id: try AppID("a"), name: "A", webHead: try .hostname(validating: "lb.example.net"))))
+        try model.apply(.groupCreate(address: GroupAddress(value: 7)!, primary: try AppID("a"), backup: nil, now: 1))
+        do {
+            let (store, _, _) = try StateStore.open(directory: directory)
+            try store.compact(model: model)
+        }
+        let path = directory + "/snapshot"
+        var bytes = [UInt8](FileManager.default.contents(atPath: path)!)
+        #expect(SnapshotBuilder.scan(directory: directory, zone: IncrementalCommitTests.zone, ttl: 30) != nil)
+        bytes[bytes.count / 2] ^= 1
+        FileManager.default.createFile(atPath: path, contents: Data(bytes))
+        #expect(SnapshotBuilder.scan(directory: directory, zone: IncrementalCommitTests.zone, ttl: 30) == nil)
     }
 }
