@@ -193,7 +193,8 @@ public final class Daemon: @unchecked Sendable {
         do {
             let service = try FailoverService(
                 stateDirectory: config.stateDirectory, zone: store.load().zone, ttl: config.ttl,
-                defaultDelaySeconds: config.switchDelay, snapshots: store, logger: logger, metrics: metrics)
+                defaultDelaySeconds: config.switchDelay, snapshots: store, logger: logger, metrics: metrics,
+                compactAfter: config.compactAfter)
             self.service = service
             return service
         } catch {

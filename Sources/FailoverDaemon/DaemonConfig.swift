@@ -22,8 +22,9 @@ public struct DaemonConfig: Sendable, Equatable {
     /// Default delay of a switch, seconds.
     public var switchDelay: Double
     public var stateDirectory: String
-    /// Journal records after which the state is compacted into a new snapshot.
-    public var compactAfter: Int
+    /// Journal records after which the state is compacted into a new snapshot;
+    /// nil: automatic (see ``FailoverService/defaultCompactionThreshold``).
+    public var compactAfter: Int?
     public var controlSocket: String
     public var controlAllowUsers: [String]
     public var controlAllowGroups: [String]
@@ -80,7 +81,7 @@ public struct DaemonConfig: Sendable, Equatable {
         ttl = 30
         switchDelay = 30
         stateDirectory = Self.defaultStateDirectory
-        compactAfter = 50_000
+        compactAfter = nil
         controlSocket = ControlProtocol.defaultSocketPath
         controlAllowUsers = ["root"]
         controlAllowGroups = ["failoverd-ctl"]

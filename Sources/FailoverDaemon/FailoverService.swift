@@ -35,14 +35,16 @@ public actor FailoverService {
         var completion: Completion
     }
 
-    /// Journal records after which the state is compacted into a new snapshot;
-    /// raised to the model's size so compaction stays a fixed share of the
+    /// Journal records after which the state is compacted into a new snapshot
+    /// when the configuration sets none: 50,000 or the model's size (apps +
+    /// groups), whichever is more, so compaction stays a fixed share of the
     /// write work however large the model grows.
     public static let defaultCompactionThreshold = 50_000
-    private var compactionThreshold = FailoverService.defaultCompactionThreshold
+    /// Set by `compact-after`; nil for the automatic threshold above.
+    private var compactionThreshold: Int?
 
-    public func setCompactionThreshold(_ records: Int) {
-        compactionThreshold = max(1, records)
+    public func setCompactionThreshold(_ records: Int?) {
+        compactionThreshold = records.map { max(1, $0) }
     }
 
     /// Mutated in place: nothing outside the actor keeps a copy, so a change
@@ -88,7 +90,7 @@ public actor FailoverService {
     public init(
         stateDirectory: String, zone: StaticZone, ttl: UInt32, defaultDelaySeconds: Double, snapshots: SnapshotStore,
         logger: Logger, clock: @escaping @Sendable () -> Int64 = WallClock.preciseMilliseconds,
-        metrics: ServiceMetrics = .disabled
+        metrics: ServiceMetrics = .disabled, compactAfter: Int? = nil
     ) throws(FailoverError) {
         let (store, model, warnings) = try StateStore.open(directory: stateDirectory)
         for warning in warnings { logger.warning("\(warning)") }
@@ -103,6 +105,7 @@ public actor FailoverService {
         self.logger = logger
         self.clock = clock
         self.metrics = metrics
+        self.compactionThreshold = compactAfter.map { max(1, $0) }
         snapshots.publish(metrics.measureSnapshotBuild {
             SnapshotBuilder.build(model: model, zone: zone, ttl: ttl, indexes: indexes)
         })
@@ -255,7 +258,9 @@ public actor FailoverService {
             if !allEvents.isEmpty {
                 for listener in listeners.values { listener(allEvents, model, now) }
             }
-            if store.journalRecords >= max(compactionThreshold, model.groups.count + model.apps.count) {
+            let threshold = compactionThreshold
+                ?? max(Self.defaultCompactionThreshold, model.groups.count + model.apps.count)
+            if store.journalRecords >= threshold {
                 compact()
             }
         }

@@ -21,11 +21,11 @@ extension QueryEngine {
         let queryType = RecordType(request.queryType)
         let ttl = Self.groupTTL(configured: snapshot.groups.ttl, due: group.due, now: now)
 
-        var records: [UInt8]? = nil
+        var records: UnsafeRawBufferPointer? = nil
         var recordCount = 0
         var isCNAME = false
-        if let answer = snapshot.groups.answers[group.answer] {
-            if !answer.cname.isEmpty {
+        if let answer = snapshot.groups.answers.view(group.answer) {
+            if answer.cname.count > 0 {
                 records = answer.cname
                 recordCount = 1
                 isCNAME = true
@@ -35,13 +35,12 @@ extension QueryEngine {
                 if answer.address6Count > 0 { records = answer.address6Records; recordCount = answer.address6Count }
             }
         }
-        if let records {
-            let written = records.withUnsafeBytes { bytes -> Bool in
-                if isCNAME {
-                    guard writer.writeUInt16(0xC000 | UInt16(DNSHeader.size)) else { return false }
-                }
-                let start = writer.offset
-                guard writer.writeBytes(bytes) else { return false }
+        if let bytes = records {
+            var written = true
+            if isCNAME { written = writer.writeUInt16(0xC000 | UInt16(DNSHeader.size)) }
+            let start = writer.offset
+            if written { written = writer.writeBytes(bytes) }
+            if written {
                 // Patch the TTL of each record: CNAME has one at a fixed offset;
                 // address records repeat at a fixed stride.
                 if isCNAME {
@@ -52,7 +51,6 @@ extension QueryEngine {
                         writer.buffer.storeBigEndianUInt32(ttl, at: start + index * stride + 2 + WebHeadAnswer.ttlOffset)
                     }
                 }
-                return true
             }
             if written {
                 counts.answer = recordCount

@@ -2,45 +2,105 @@
 /// trie of 64 x 64 answers under each top entry: replacing one answer copies
 /// a leaf of 64 references, a node of 64, and the top array (one entry per
 /// 4,096 answers), not the table.
-public final class AnswerTable: Sendable {
+///
+/// Beside the references, each level keeps plain pointers to the level
+/// below and each leaf the answers' ``WebHeadAnswer/View``s, so a lookup is
+/// three loads with no reference counting.
+public final class AnswerTable: @unchecked Sendable {
     static let leafShift = 6
     static let leafSize = 1 << leafShift
     static let nodeShift = 12
     static let nodeSize = 1 << (nodeShift - leafShift)
 
-    final class Leaf: Sendable {
+    typealias Views = UnsafeMutablePointer<WebHeadAnswer.View?>
+
+    /// Immutable after init (the pointers too).
+    final class Leaf: @unchecked Sendable {
         let answers: [WebHeadAnswer?]
-        init(_ answers: [WebHeadAnswer?]) { self.answers = answers }
+        let views: Views
+
+        init(_ answers: [WebHeadAnswer?]) {
+            self.answers = answers
+            views = .allocate(capacity: AnswerTable.leafSize)
+            views.initialize(repeating: nil, count: AnswerTable.leafSize)
+            for (index, answer) in answers.enumerated() { views[index] = answer?.view }
+        }
+
+        deinit { views.deallocate() }
+
         static let empty = Leaf([WebHeadAnswer?](repeating: nil, count: AnswerTable.leafSize))
     }
 
-    final class Node: Sendable {
+    final class Node: @unchecked Sendable {
         let leaves: [Leaf]
-        init(_ leaves: [Leaf]) { self.leaves = leaves }
+        let leafViews: UnsafeMutablePointer<Views>
+
+        init(_ leaves: [Leaf]) {
+            self.leaves = leaves
+            leafViews = .allocate(capacity: AnswerTable.nodeSize)
+            leafViews.initialize(from: leaves.map(\.views), count: AnswerTable.nodeSize)
+        }
+
+        deinit { leafViews.deallocate() }
+
         static let empty = Node([Leaf](repeating: .empty, count: AnswerTable.nodeSize))
     }
 
     private let nodes: [Node]
+    private let nodeViews: UnsafeMutablePointer<UnsafeMutablePointer<Views>>
+    private let nodeCount: Int
 
     /// Indexes `0..<capacity` are addressable.
     public var capacity: Int { nodes.count << Self.nodeShift }
 
-    private init(nodes: [Node]) { self.nodes = nodes }
+    private init(nodes: [Node]) {
+        self.nodes = nodes
+        nodeCount = nodes.count
+        nodeViews = .allocate(capacity: max(1, nodes.count))
+        nodeViews.initialize(from: nodes.map(\.leafViews), count: nodes.count)
+    }
 
+    deinit { nodeViews.deallocate() }
+
+    /// A table holding `answers[i]` at index `i`, built leaf by leaf.
     public convenience init(_ answers: [WebHeadAnswer?]) {
-        let changes = answers.enumerated().map { (index: Int32($0.offset), answer: $0.element) }
-        self.init(nodes: AnswerTable(nodes: []).updating(changes).nodes)
+        var nodes: [Node] = []
+        var leaves: [Leaf] = []
+        var start = 0
+        while start < answers.count {
+            var slice = Array(answers[start..<min(answers.count, start + Self.leafSize)])
+            slice += [WebHeadAnswer?](repeating: nil, count: Self.leafSize - slice.count)
+            leaves.append(Leaf(slice))
+            start += Self.leafSize
+            if leaves.count == Self.nodeSize {
+                nodes.append(Node(leaves))
+                leaves = []
+            }
+        }
+        if !leaves.isEmpty {
+            leaves += [Leaf](repeating: .empty, count: Self.nodeSize - leaves.count)
+            nodes.append(Node(leaves))
+        }
+        self.init(nodes: nodes)
     }
 
     public convenience init() { self.init(nodes: []) }
 
     /// The answer at `index`, or nil (no web head, or outside the table).
-    @inline(__always)
     public subscript(index: Int32) -> WebHeadAnswer? {
         let node = Int(index) >> Self.nodeShift
         guard index >= 0, node < nodes.count else { return nil }
         let leaf = (Int(index) >> Self.leafShift) & (Self.nodeSize - 1)
         return nodes[node].leaves[leaf].answers[Int(index) & (Self.leafSize - 1)]
+    }
+
+    /// The records of the answer at `index` for the query path; valid while
+    /// this table lives.
+    @inline(__always)
+    public func view(_ index: Int32) -> WebHeadAnswer.View? {
+        let node = Int(index) >> Self.nodeShift
+        guard index >= 0, node < nodeCount else { return nil }
+        return nodeViews[node][(Int(index) >> Self.leafShift) & (Self.nodeSize - 1)][Int(index) & (Self.leafSize - 1)]
     }
 
     /// A new table with the answers at some indexes replaced (nil clears).

@@ -7,8 +7,10 @@ import DNSWire
 ///
 /// Persistent: ``updating(answers:entries:)`` returns a new table that shares
 /// every chunk of slots it did not touch with this one, so a commit costs the
-/// chunks it changes plus one array of chunk references, not a rebuild.
-public final class GroupTable: Sendable {
+/// chunks it changes plus one array of chunk references, not a rebuild. The
+/// table also keeps a plain array of the chunks' base pointers, so a lookup
+/// does no reference counting.
+public final class GroupTable: @unchecked Sendable {
     /// Marks an empty slot: addresses stop at 999,999,999.
     static let emptyKey = UInt32.max
     /// Slots per chunk: 1,024 x 16 bytes keeps a copied chunk at 16 KiB.
@@ -42,9 +44,19 @@ public final class GroupTable: Sendable {
         static let empty = Slot(key: GroupTable.emptyKey, answer: -1, due: 0)
     }
 
-    final class Chunk: Sendable {
-        let slots: [Slot]
-        init(_ slots: [Slot]) { self.slots = slots }
+    /// A run of slots in memory of its own; written only before the table
+    /// that first holds it is published.
+    final class Chunk: @unchecked Sendable {
+        let slots: UnsafeMutablePointer<Slot>
+        let length: Int
+
+        init(copying source: UnsafePointer<Slot>, length: Int) {
+            slots = .allocate(capacity: length)
+            slots.initialize(from: source, count: length)
+            self.length = length
+        }
+
+        deinit { slots.deallocate() }
     }
 
     public let answers: AnswerTable
@@ -52,6 +64,7 @@ public final class GroupTable: Sendable {
     public let ttl: UInt32
     public let count: Int
     private let chunks: [Chunk]
+    private let bases: UnsafeMutablePointer<UnsafeMutablePointer<Slot>>
     private let mask: Int
 
     private init(ttl: UInt32, answers: AnswerTable, count: Int, chunks: [Chunk], mask: Int) {
@@ -60,7 +73,11 @@ public final class GroupTable: Sendable {
         self.count = count
         self.chunks = chunks
         self.mask = mask
+        bases = .allocate(capacity: chunks.count)
+        bases.initialize(from: chunks.map(\.slots), count: chunks.count)
     }
+
+    deinit { bases.deallocate() }
 
     /// Builds a table from scratch; `answers[i]` is answer index `i`.
     public convenience init(ttl: UInt32, answers: [WebHeadAnswer], entries: [Entry]) {
@@ -81,7 +98,9 @@ public final class GroupTable: Sendable {
         }
         let chunkCount = max(1, capacity >> Self.chunkShift)
         let chunkLength = capacity / chunkCount
-        let chunks = (0..<chunkCount).map { Chunk(Array(slots[($0 * chunkLength)..<(($0 + 1) * chunkLength)])) }
+        let chunks = slots.withUnsafeBufferPointer { all in
+            (0..<chunkCount).map { Chunk(copying: all.baseAddress! + $0 * chunkLength, length: chunkLength) }
+        }
         self.init(ttl: ttl, answers: answers, count: count, chunks: chunks, mask: mask)
     }
 
@@ -102,7 +121,7 @@ public final class GroupTable: Sendable {
     public func find(_ address: UInt32) -> (answer: Int32, due: Int64)? {
         var slot = Self.hash(address) & mask
         while true {
-            let entry = chunks[slot >> Self.chunkShift].slots[slot & (Self.chunkSize - 1)]
+            let entry = bases[slot >> Self.chunkShift][slot & (Self.chunkSize - 1)]
             if entry.key == address { return (entry.answer, entry.due) }
             if entry.key == Self.emptyKey { return nil }
             slot = (slot + 1) & mask
@@ -176,31 +195,26 @@ public final class GroupTable: Sendable {
         return GroupTable(ttl: ttl, answers: answers, entries: Array(entries.values))
     }
 
-    /// Copy-on-write access to chunks during one update.
+    /// Copy-on-write access to chunks during one update: a chunk is copied
+    /// the first time it is written.
     private struct ChunkEditor {
         var chunks: [Chunk]
-        var copies: [Int: [Slot]] = [:]
+        var copied: Set<Int> = []
 
         init(chunks: [Chunk]) { self.chunks = chunks }
 
         subscript(slot: Int) -> Slot {
-            get {
-                let chunk = slot >> GroupTable.chunkShift
-                let index = slot & (GroupTable.chunkSize - 1)
-                if let copy = copies[chunk] { return copy[index] }
-                return chunks[chunk].slots[index]
-            }
+            get { chunks[slot >> GroupTable.chunkShift].slots[slot & (GroupTable.chunkSize - 1)] }
             set {
                 let chunk = slot >> GroupTable.chunkShift
-                copies[chunk, default: chunks[chunk].slots][slot & (GroupTable.chunkSize - 1)] = newValue
+                if copied.insert(chunk).inserted {
+                    chunks[chunk] = Chunk(copying: chunks[chunk].slots, length: chunks[chunk].length)
+                }
+                chunks[chunk].slots[slot & (GroupTable.chunkSize - 1)] = newValue
             }
         }
 
-        func finish() -> [Chunk] {
-            var result = chunks
-            for (index, slots) in copies { result[index] = Chunk(slots) }
-            return result
-        }
+        func finish() -> [Chunk] { chunks }
     }
 }
 
@@ -221,7 +235,10 @@ extension GroupTable {
     /// Calls `body` for every group (address, answer index, due), in table order.
     public func forEach(_ body: (UInt32, Int32, Int64) -> Void) {
         for chunk in chunks {
-            for slot in chunk.slots where slot.key != Self.emptyKey { body(slot.key, slot.answer, slot.due) }
+            for index in 0..<chunk.length {
+                let slot = chunk.slots[index]
+                if slot.key != Self.emptyKey { body(slot.key, slot.answer, slot.due) }
+            }
         }
     }
 

@@ -3,19 +3,37 @@ import DNSWire
 /// The answer records for one web head, pre-rendered once per app: the bytes
 /// after the owner name, ready to copy behind a `0xC00C` owner pointer, with
 /// the TTL patched per query. A class: tables share it by reference.
-public final class WebHeadAnswer: Sendable, Equatable {
+///
+/// The bytes live in one allocation owned by the object, so the query path
+/// reads them through ``View``, a plain value of pointers and counts, with
+/// no reference counting per query.
+public final class WebHeadAnswer: @unchecked Sendable, Equatable {
     /// Offset of the TTL inside a record rendered after its owner pointer:
     /// type (2) + class (2).
     public static let ttlOffset = 4
 
-    /// CNAME record (type, class, TTL, RDLENGTH, target), or empty.
-    public let cname: [UInt8]
-    /// A records, each `C0 0C` + type, class, TTL, RDLENGTH, 4 bytes.
-    public let addressRecords: [UInt8]
-    public let addressCount: Int
-    /// AAAA records, each `C0 0C` + type, class, TTL, RDLENGTH, 16 bytes.
-    public let address6Records: [UInt8]
-    public let address6Count: Int
+    /// The records as pointers into the answer's storage; valid while the
+    /// answer lives (a snapshot holding it is enough).
+    public struct View {
+        /// CNAME record (type, class, TTL, RDLENGTH, target), or empty.
+        public let cname: UnsafeRawBufferPointer
+        /// A records, each `C0 0C` + type, class, TTL, RDLENGTH, 4 bytes.
+        public let addressRecords: UnsafeRawBufferPointer
+        public let addressCount: Int
+        /// AAAA records, each `C0 0C` + type, class, TTL, RDLENGTH, 16 bytes.
+        public let address6Records: UnsafeRawBufferPointer
+        public let address6Count: Int
+    }
+
+    /// Immutable after init: written once, then only read.
+    private let storage: UnsafeMutableRawBufferPointer
+    public let view: View
+
+    public var cname: [UInt8] { Array(view.cname) }
+    public var addressRecords: [UInt8] { Array(view.addressRecords) }
+    public var addressCount: Int { view.addressCount }
+    public var address6Records: [UInt8] { Array(view.address6Records) }
+    public var address6Count: Int { view.address6Count }
 
     /// Owner pointer + type + class + TTL + RDLENGTH.
     static let recordOverhead = 2 + 2 + 2 + 4 + 2
@@ -53,12 +71,21 @@ public final class WebHeadAnswer: Sendable, Equatable {
 
     private init(cname: [UInt8], addressRecords: [UInt8], addressCount: Int, address6Records: [UInt8],
                  address6Count: Int) {
-        self.cname = cname
-        self.addressRecords = addressRecords
-        self.addressCount = addressCount
-        self.address6Records = address6Records
-        self.address6Count = address6Count
+        let total = cname.count + addressRecords.count + address6Records.count
+        let storage = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, total), alignment: 8)
+        self.storage = storage
+        var offset = 0
+        func place(_ bytes: [UInt8]) -> UnsafeRawBufferPointer {
+            let region = UnsafeMutableRawBufferPointer(rebasing: storage[offset..<(offset + bytes.count)])
+            region.copyBytes(from: bytes)
+            offset += bytes.count
+            return UnsafeRawBufferPointer(region)
+        }
+        view = View(cname: place(cname), addressRecords: place(addressRecords), addressCount: addressCount,
+                    address6Records: place(address6Records), address6Count: address6Count)
     }
+
+    deinit { storage.deallocate() }
 }
 
 extension WebHeadAnswer {

@@ -126,19 +126,7 @@ final class DaemonProcess {
     private func waitForControlSocket() throws {
         let deadline = Date().addingTimeInterval(5)
         while Date() < deadline {
-            let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-            var address = sockaddr_un()
-            address.sun_family = sa_family_t(AF_UNIX)
-            withUnsafeMutableBytes(of: &address.sun_path) { raw in
-                for (index, byte) in controlSocket.utf8.enumerated() where index < raw.count - 1 { raw[index] = byte }
-            }
-            let result = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-                }
-            }
-            close(fd)
-            if result == 0 { return }
+            if UnixSocket.isListening(controlSocket) { return }
             usleep(20_000)
         }
         throw ClientError("failoverd's control socket \(controlSocket) did not open within 5 s:\n\(log())")

@@ -13,6 +13,31 @@ final class NSDProcess {
 
     var endpoint: Endpoint { Endpoint(host: "127.0.0.1", port: port) }
 
+    /// NSD's `server:` clause for a test instance on a loopback port, with
+    /// every file in `directory`. Debian's NSD rate-limits by default;
+    /// loopback tests need it off.
+    static func serverSection(port: UInt16, directory dir: String, verbosity: Int) -> String {
+        """
+        server:
+          ip-address: 127.0.0.1@\(port)
+          port: \(port)
+          username: ""
+          chroot: ""
+          zonesdir: "\(dir)"
+          pidfile: "\(dir)/nsd.pid"
+          database: ""
+          xfrdfile: "\(dir)/xfrd.state"
+          xfrdir: "\(dir)"
+          zonelistfile: "\(dir)/zone.list"
+          rrl-ratelimit: 0
+          rrl-whitelist-ratelimit: 0
+          verbosity: \(verbosity)
+          server-count: 1
+          logfile: "\(dir)/nsd.log"
+
+        """
+    }
+
     init(zone: String, origin: String = "example.test") throws {
         let nsd = try locateTool("nsd")
         let checkconf = try locateTool("nsd-checkconf")
@@ -21,23 +46,7 @@ final class NSDProcess {
         self.origin = origin
         let dir = folder.path
         let zonePath = try folder.write("zone.db", zone)
-        // Debian's NSD rate-limits by default; loopback tests need it off.
-        let config = try folder.write("nsd.conf", """
-            server:
-              ip-address: 127.0.0.1@\(port)
-              port: \(port)
-              username: ""
-              chroot: ""
-              zonesdir: "\(dir)"
-              pidfile: "\(dir)/nsd.pid"
-              database: ""
-              xfrdfile: "\(dir)/xfrd.state"
-              zonelistfile: "\(dir)/zone.list"
-              rrl-ratelimit: 0
-              rrl-whitelist-ratelimit: 0
-              verbosity: 0
-              server-count: 1
-              logfile: "\(dir)/nsd.log"
+        let config = try folder.write("nsd.conf", Self.serverSection(port: port, directory: dir, verbosity: 0) + """
             remote-control:
               control-enable: no
             zone:

@@ -63,22 +63,7 @@ extension Integration {
         static func startNSD(folder: TemporaryFolder, port: UInt16, primary: UInt16) throws -> LaunchedProcess {
             let dir = folder.path + "/nsd"
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-            let config = try folder.write("nsd.conf", """
-                server:
-                  ip-address: 127.0.0.1@\(port)
-                  port: \(port)
-                  username: ""
-                  chroot: ""
-                  zonesdir: "\(dir)"
-                  pidfile: "\(dir)/nsd.pid"
-                  database: ""
-                  xfrdfile: "\(dir)/xfrd.state"
-                  xfrdir: "\(dir)"
-                  zonelistfile: "\(dir)/zone.list"
-                  rrl-ratelimit: 0
-                  verbosity: 2
-                  server-count: 1
-                  logfile: "\(dir)/nsd.log"
+            let config = try folder.write("nsd.conf", NSDProcess.serverSection(port: port, directory: dir, verbosity: 2) + """
                 key:
                   name: xfr
                   algorithm: hmac-sha256

@@ -45,16 +45,7 @@ extension Integration {
             let zone = try folder.write("zone.db", TestZone.text)
             let path = folder.path + "/control.sock"
             // A stale socket file: bound, then its owner went away.
-            let stale = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-            var address = sockaddr_un()
-            address.sun_family = sa_family_t(AF_UNIX)
-            withUnsafeMutableBytes(of: &address.sun_path) { raw in
-                for (index, byte) in path.utf8.enumerated() { raw[index] = byte }
-            }
-            _ = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(stale, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-            }
-            close(stale)
+            close(UnixSocket.bound(path, type: Int32(SOCK_STREAM.rawValue)))
             #expect(FileManager.default.fileExists(atPath: path))
             let port = FreePort.find()
             let config = try writeConfig(folder, port: port, zonePath: zone)
@@ -64,7 +55,7 @@ extension Integration {
             var serving = false
             for _ in 0..<100 where !serving {
                 serving = (try? ask(QuerySpec(name: "example.test", type: .soa), at: Endpoint(host: "127.0.0.1", port: port),
-                                    timeout: 0.3)) != nil && UnixSocketProbeForTests.isListening(path)
+                                    timeout: 0.3)) != nil && UnixSocket.isListening(path)
                 if !serving { usleep(50_000) }
             }
             #expect(serving, Comment(rawValue: first.log))
@@ -103,21 +94,5 @@ extension Integration {
             #expect(status == 1, Comment(rawValue: log))
             #expect(log.contains(state) && log.contains("Read-only file system"), Comment(rawValue: log))
         }
-    }
-}
-
-/// Whether a Unix socket path has a listener (tests' own copy).
-enum UnixSocketProbeForTests {
-    static func isListening(_ path: String) -> Bool {
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            for (index, byte) in path.utf8.enumerated() { raw[index] = byte }
-        }
-        return withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        } == 0
     }
 }

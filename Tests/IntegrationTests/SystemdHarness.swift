@@ -10,17 +10,8 @@ final class NotifyListener {
 
     init(path: String) throws {
         self.path = path
-        fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
-        guard fd >= 0 else { throw ClientError.errno("socket") }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            for (index, byte) in path.utf8.enumerated() where index < raw.count - 1 { raw[index] = byte }
-        }
-        let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        guard result == 0 else { throw ClientError.errno("bind \(path)") }
+        fd = UnixSocket.bound(path, type: Int32(SOCK_DGRAM.rawValue))
+        guard fd >= 0 else { throw ClientError.errno("bind \(path)") }
     }
 
     deinit { close(fd) }

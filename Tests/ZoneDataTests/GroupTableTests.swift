@@ -91,6 +91,10 @@ import Testing
             if round % 40 == 0 { snapshots.append((table, expected)) }
         }
         snapshots.append((table, expected))
+        // Built in one go from an array, the same contents.
+        let dense = (0..<20_000).map { expected[Int32($0)].map(Self.answer) }
+        snapshots.append((AnswerTable(dense), expected))
+        snapshots.append((AnswerTable(Array(dense.prefix(4_097))), expected.filter { $0.key < 4_097 }))
         for (old, contents) in snapshots {
             for index in Int32(-2)..<Int32(20_100) {
                 #expect(old[index] == contents[index].map(Self.answer), "index \(index)")
