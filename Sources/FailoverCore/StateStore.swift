@@ -256,28 +256,39 @@ extension StateStore {
     /// Reads what DNS serves straight from the snapshot file when that is the
     /// whole state (a binary snapshot and an empty journal), calling `app`
     /// per app number (from 0) and `group` per group (address, app number or
-    /// -1, due). Returns the model serial, or nil when the state must be
-    /// loaded in full first (journal records, an older format, any damage,
-    /// or the directory in use).
+    /// -1, due). Returns the model serial, or why the state must be loaded
+    /// in full first (journal records, an older format, any damage, or the
+    /// directory in use).
     public static func scanServed(
         directory: String, app: (Int32, ServedHead) -> Void, group: (UInt32, Int32, Int64) -> Void
-    ) -> UInt32? {
+    ) -> Result<UInt32, ScanRefusal> {
         let directory = directory.count > 1 && directory.hasSuffix("/") ? String(directory.dropLast()) : directory
         var info = stat()
-        guard stat(directory + "/journal", &info) == 0, info.st_size == 0 else { return nil }
+        guard stat(directory + "/journal", &info) == 0 else { return .failure(.init("no journal file")) }
+        guard info.st_size == 0 else { return .failure(.init("the journal holds changes after the snapshot")) }
         let lockFD = Glibc.open(directory + "/lock", O_RDWR | O_CLOEXEC)
-        guard lockFD >= 0 else { return nil }
+        guard lockFD >= 0 else { return .failure(.init("no lock file")) }
         defer { Glibc.close(lockFD) }
-        guard flock(lockFD, LOCK_EX | LOCK_NB) == 0 else { return nil }
+        guard flock(lockFD, LOCK_EX | LOCK_NB) == 0 else { return .failure(.init("the directory is locked")) }
         defer { flock(lockFD, LOCK_UN) }
         let path = directory + "/snapshot"
         let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
+        guard fd >= 0 else { return .failure(.init("no snapshot file")) }
         defer { Glibc.close(fd) }
-        guard let bytes = try? POSIX.readAll(fd, path: path),
-            let scanned = try? SnapshotBinary.scanServed(bytes, app: app, group: group)
-        else { return nil }
-        return scanned.serial
+        do {
+            let bytes = try POSIX.readAll(fd, path: path)
+            return .success(try SnapshotBinary.scanServed(bytes, app: app, group: group).serial)
+        } catch let error as SnapshotBinary.Damage {
+            return .failure(.init("at byte offset \(error.offset): \(error.reason)"))
+        } catch {
+            return .failure(.init("\(error)"))
+        }
+    }
+
+    /// Why a snapshot cannot be served straight from the file.
+    public struct ScanRefusal: Error, CustomStringConvertible {
+        public var description: String
+        init(_ description: String) { self.description = description }
     }
 }
 

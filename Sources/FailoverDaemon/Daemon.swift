@@ -59,9 +59,9 @@ public final class Daemon: @unchecked Sendable {
         return try DefaultZone.load(origin: config.origin)
     }
 
-    /// A snapshot file at least this large (about 100,000 groups) is served
+    /// A snapshot file at least this large (about 50,000 groups) is served
     /// straight from the file while the model loads behind it.
-    static let backgroundLoadThreshold = 8 << 20
+    static let backgroundLoadThreshold = 4 << 20
 
     /// Loads the durable state, binds every socket, starts serving and the
     /// control channel, and returns once DNS is answered.
@@ -76,11 +76,15 @@ public final class Daemon: @unchecked Sendable {
         } }
         let metrics = exporter?.serviceMetrics ?? .disabled
         var service: FailoverService? = nil
-        if Self.fileSize(config.stateDirectory + "/snapshot") >= Self.backgroundLoadThreshold,
-            let served = SnapshotBuilder.scan(directory: config.stateDirectory, zone: store.load().zone, ttl: config.ttl)
-        {
-            store.publish(served)
-            logger.info("serving \(served.groups.count) groups from the snapshot file while the state loads")
+        if Self.fileSize(config.stateDirectory + "/snapshot") >= Self.backgroundLoadThreshold {
+            switch SnapshotBuilder.scan(directory: config.stateDirectory, zone: store.load().zone, ttl: config.ttl) {
+            case .success(let served):
+                store.publish(served)
+                logger.info("serving \(served.groups.count) groups from the snapshot file while the state loads")
+            case .failure(let refusal):
+                logger.info("loading the whole state before serving: \(refusal)")
+                service = try loadService(metrics: metrics)
+            }
         } else {
             service = try loadService(metrics: metrics)
         }

@@ -27,55 +27,37 @@ public enum SnapshotBuilder {
 
     /// The snapshot straight from a state directory whose snapshot file is
     /// the whole state, without loading the model (see
-    /// ``StateStore/scanServed(directory:app:group:)``); nil otherwise. The
+    /// ``StateStore/scanServed(directory:app:group:)``), or why not. The
     /// answer indexes are the apps' numbers in the file, which are the ones
     /// ``AnswerIndexes/init(model:)`` assigns, so the full load that follows
     /// continues from this snapshot.
-    public static func scan(directory: String, zone: StaticZone, ttl: UInt32) -> ZoneSnapshot? {
+    public static func scan(directory: String, zone: StaticZone, ttl: UInt32) -> Result<ZoneSnapshot, StateStore.ScanRefusal> {
         var answers: [WebHeadAnswer?] = []
         var entries: [GroupTable.Entry] = []
         // Apps behind the same load balancer share one rendered answer.
-        var byHostname: [ArraySlice<UInt8>: WebHeadAnswer] = [:]
-        var byAddresses: [ArraySlice<UInt8>: WebHeadAnswer] = [:]
-        func shared(_ key: ArraySlice<UInt8>, in cache: inout [ArraySlice<UInt8>: WebHeadAnswer], _ head: ServedHead)
-            -> WebHeadAnswer?
-        {
-            if let answer = cache[key] { return answer }
-            let answer = render(head)
-            if let answer { cache[key] = answer }
-            return answer
-        }
+        var byHostname: [String: WebHeadAnswer] = [:]
         let serial = StateStore.scanServed(directory: directory, app: { _, head in
             switch head {
-            case .none: answers.append(nil)
-            case .hostname(let key): answers.append(shared(key, in: &byHostname, head))
-            case .addresses(let key): answers.append(shared(key, in: &byAddresses, head))
+            case .none:
+                answers.append(nil)
+            case .hostname(let bytes):
+                let name = String(decoding: bytes, as: UTF8.self)
+                if let shared = byHostname[name] {
+                    answers.append(shared)
+                } else {
+                    let answer = (try? DomainName(name)).map(WebHeadAnswer.hostname)
+                    if let answer { byHostname[name] = answer }
+                    answers.append(answer)
+                }
+            case .addresses(let packed):
+                answers.append(WebHeadAnswer.addresses(packed: packed))
             }
         }, group: { address, app, due in
             entries.append(GroupTable.Entry(address: address, answer: app, due: due))
         })
-        guard let serial else { return nil }
-        let table = GroupTable(ttl: ttl, answers: AnswerTable(answers), entries: entries)
-        return ZoneSnapshot(zone: zone, groups: table, serial: zone.serial &+ (serial &- 1))
-    }
-
-    static func render(_ head: ServedHead) -> WebHeadAnswer? {
-        switch head {
-        case .none:
-            return nil
-        case .hostname(let text):
-            guard let name = try? DomainName(String(decoding: text, as: UTF8.self)) else { return nil }
-            return .hostname(name)
-        case .addresses(let raw):
-            var list: [[UInt8]] = []
-            var offset = raw.startIndex + 1
-            while offset < raw.endIndex {
-                let length = Int(raw[offset])
-                guard offset + 1 + length <= raw.endIndex else { return nil }
-                list.append(Array(raw[(offset + 1)..<(offset + 1 + length)]))
-                offset += 1 + length
-            }
-            return .addresses(list)
+        return serial.map { serial in
+            let table = GroupTable(ttl: ttl, answers: AnswerTable(answers), entries: entries)
+            return ZoneSnapshot(zone: zone, groups: table, serial: zone.serial &+ (serial &- 1))
         }
     }
 

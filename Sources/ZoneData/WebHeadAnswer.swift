@@ -64,6 +64,51 @@ public final class WebHeadAnswer: @unchecked Sendable, Equatable {
                              address6Count: v6Count)
     }
 
+    /// From a packed address list (a count, then per address its length, 4
+    /// or 16, and its bytes), written straight into the answer's storage:
+    /// the fast start renders a million of these. Nil if the list is malformed.
+    public static func addresses(packed raw: ArraySlice<UInt8>) -> WebHeadAnswer? {
+        guard let count = raw.first else { return nil }
+        var v4Count = 0
+        var v6Count = 0
+        var offset = raw.startIndex + 1
+        for _ in 0..<count {
+            guard offset < raw.endIndex else { return nil }
+            let length = Int(raw[offset])
+            guard length == 4 || length == 16, length < raw.endIndex - offset else { return nil }
+            if length == 4 { v4Count += 1 } else { v6Count += 1 }
+            offset += 1 + length
+        }
+        guard offset == raw.endIndex else { return nil }
+        let v4Bytes = v4Count * (recordOverhead + 4)
+        let storage = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, v4Bytes + v6Count * (recordOverhead + 16)),
+                                                             alignment: 8)
+        var v4At = 0
+        var v6At = v4Bytes
+        offset = raw.startIndex + 1
+        for _ in 0..<count {
+            let length = Int(raw[offset])
+            let header: [UInt8] = length == 4 ? [0xC0, 0x0C, 0, 1, 0, 1, 0, 0, 0, 0, 0, 4]
+                : [0xC0, 0x0C, 0, 28, 0, 1, 0, 0, 0, 0, 0, 16]
+            let at = length == 4 ? v4At : v6At
+            UnsafeMutableRawBufferPointer(rebasing: storage[at..<(at + recordOverhead)]).copyBytes(from: header)
+            UnsafeMutableRawBufferPointer(rebasing: storage[(at + recordOverhead)..<(at + recordOverhead + length)])
+                .copyBytes(from: raw[(offset + 1)..<(offset + 1 + length)])
+            if length == 4 { v4At += recordOverhead + 4 } else { v6At += recordOverhead + 16 }
+            offset += 1 + length
+        }
+        let base = UnsafeRawBufferPointer(storage)
+        return WebHeadAnswer(storage: storage, view: View(
+            cname: UnsafeRawBufferPointer(rebasing: base[0..<0]),
+            addressRecords: UnsafeRawBufferPointer(rebasing: base[0..<v4Bytes]), addressCount: v4Count,
+            address6Records: UnsafeRawBufferPointer(rebasing: base[v4Bytes..<v6At]), address6Count: v6Count))
+    }
+
+    private init(storage: UnsafeMutableRawBufferPointer, view: View) {
+        self.storage = storage
+        self.view = view
+    }
+
     public static func == (lhs: WebHeadAnswer, rhs: WebHeadAnswer) -> Bool {
         lhs === rhs || (lhs.cname == rhs.cname && lhs.addressRecords == rhs.addressRecords
             && lhs.address6Records == rhs.address6Records)

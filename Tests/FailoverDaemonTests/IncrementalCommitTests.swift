@@ -137,9 +137,9 @@ import ZoneData
             let (store, _, _) = try StateStore.open(directory: directory)
             try store.compact(model: model)
             // A running daemon holds the directory: the scan must keep out.
-            #expect(SnapshotBuilder.scan(directory: directory, zone: zone, ttl: 30) == nil)
+            #expect(throws: StateStore.ScanRefusal.self) { try SnapshotBuilder.scan(directory: directory, zone: zone, ttl: 30).get() }
         }
-        let scanned = try #require(SnapshotBuilder.scan(directory: directory, zone: zone, ttl: 30))
+        let scanned = try SnapshotBuilder.scan(directory: directory, zone: zone, ttl: 30).get()
         let full = SnapshotBuilder.build(model: model, zone: zone, ttl: 30)
         #expect(model.groups.count > 5 && model.pendingCount > 0)
         #expect(scanned.serial == full.serial && scanned.groups.count == full.groups.count)
@@ -155,7 +155,7 @@ import ZoneData
             let (store, _, _) = try StateStore.open(directory: directory)
             try store.append([.groupDelete(address: GroupAddress(value: 1)!)])
         }
-        #expect(SnapshotBuilder.scan(directory: directory, zone: zone, ttl: 30) == nil)
+        #expect(throws: StateStore.ScanRefusal.self) { try SnapshotBuilder.scan(directory: directory, zone: zone, ttl: 30).get() }
     }
 
     @Test func damagedSnapshotIsNotScanned() throws {
@@ -170,9 +170,9 @@ import ZoneData
         }
         let path = directory + "/snapshot"
         var bytes = [UInt8](FileManager.default.contents(atPath: path)!)
-        #expect(SnapshotBuilder.scan(directory: directory, zone: IncrementalCommitTests.zone, ttl: 30) != nil)
+        _ = try SnapshotBuilder.scan(directory: directory, zone: IncrementalCommitTests.zone, ttl: 30).get()
         bytes[bytes.count / 2] ^= 1
         FileManager.default.createFile(atPath: path, contents: Data(bytes))
-        #expect(SnapshotBuilder.scan(directory: directory, zone: IncrementalCommitTests.zone, ttl: 30) == nil)
+        #expect(throws: StateStore.ScanRefusal.self) { try SnapshotBuilder.scan(directory: directory, zone: IncrementalCommitTests.zone, ttl: 30).get() }
     }
 }

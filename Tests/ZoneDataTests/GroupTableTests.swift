@@ -102,3 +102,20 @@ import Testing
         }
     }
 }
+
+@Suite struct WebHeadAnswerTests {
+    @Test func packedAddressesRenderLikeTheList() {
+        let list: [[UInt8]] = [[192, 0, 2, 1], [UInt8](repeating: 0x20, count: 16), [198, 51, 100, 7],
+                               Array(0..<16)]
+        var packed: [UInt8] = [UInt8(list.count)]
+        for address in list { packed += [UInt8(address.count)] + address }
+        let fromPacked = WebHeadAnswer.addresses(packed: packed[...])
+        #expect(fromPacked == WebHeadAnswer.addresses(list))
+        #expect(fromPacked?.addressCount == 2 && fromPacked?.address6Count == 2)
+        #expect(fromPacked?.rdatas.map(\.rdata) == [list[0], list[2], list[1], list[3]])
+        // Malformed lists: short, a bad length, bytes left over.
+        for bad: [UInt8] in [[], [1], [1, 4, 1, 2, 3], [1, 5, 1, 2, 3, 4, 5], [1, 4, 1, 2, 3, 4, 9], [2, 4, 1, 2, 3, 4]] {
+            #expect(WebHeadAnswer.addresses(packed: bad[...]) == nil, "\(bad)")
+        }
+    }
+}
