@@ -305,10 +305,22 @@ public actor FailoverService {
 
     /// Applies switches that fell due (from the scheduler).
     func applyDue(_ due: [(due: Int64, key: GroupAddress)]) async {
-        for item in due {
-            let result = await commit { _, now throws(FailoverError) in
-                .switchApply(address: item.key, expectedDue: item.due, now: now)
+        // Submitted together, switches falling due at once share one fsync.
+        let results = await withTaskGroup(of: (Int, Result<Commit, FailoverError>).self) { tasks in
+            for (index, item) in due.enumerated() {
+                tasks.addTask {
+                    (index, await self.commit { _, now throws(FailoverError) in
+                        .switchApply(address: item.key, expectedDue: item.due, now: now)
+                    })
+                }
             }
+            var results: [(Int, Result<Commit, FailoverError>)] = []
+            for await result in tasks { results.append(result) }
+            return results
+        }
+        var retry: [(due: Int64, key: GroupAddress)] = []
+        for (index, result) in results {
+            let item = due[index]
             switch result {
             case .success(let commit) where commit.changed:
                 for case .switchDone(let group) in commit.events {
@@ -318,12 +330,14 @@ public actor FailoverService {
                 break
             case .failure(let error):
                 if error.code == .unavailable {
-                    // Not durable yet: try again shortly, the switch stays due.
                     logger.error("switch of \(item.key) could not be saved, retrying: \(error.message)")
-                    try? await Task.sleep(for: .milliseconds(500))
-                    scheduler?.set(item.key, due: item.due)
+                    retry.append(item)
                 }
             }
         }
+        guard !retry.isEmpty else { return }
+        // Not durable yet: try again shortly; the switches stay due.
+        try? await Task.sleep(for: .milliseconds(500))
+        for item in retry { scheduler?.set(item.key, due: item.due) }
     }
 }

@@ -71,5 +71,50 @@ extension Integration {
             let after = try daemon.control().call(op: .groupGet, args: ["address": .string(address)])
             #expect(after["primary"]?.stringValue == "p\(apps - 1)")
         }
+
+        @Test("Switches falling due together (a mass failover) all apply, sharing commits")
+        func manySwitchesDueTogether() throws {
+            let metricsPort = FreePort.find()
+            let daemon = try DaemonProcess(zone: ControlZone.text,
+                                           extraConfig: "metrics:\n  listen: \"127.0.0.1:\(metricsPort)\"",
+                                           label: "ctl-mass-switch")
+            defer { daemon.stop() }
+            let metrics = Endpoint(host: "127.0.0.1", port: metricsPort)
+            let fsyncs = "failoverd_journal_fsync_seconds_count"
+            let client = try daemon.control()
+            _ = try client.call(op: .appPut, args: ["app": "a", "name": "A", "web_head": ["hostname": "lb-a.example.net"]])
+            _ = try client.call(op: .appPut, args: ["app": "b", "name": "B", "web_head": ["hostname": "lb-b.example.net"]])
+            let count = 200
+            let addresses = (0..<count).map { String(format: "500-000-%03d", $0) }
+            let raw = try RawControl(path: daemon.controlSocket)
+            var lines = addresses.enumerated().map { index, address in
+                #"{"id":\#(index),"op":"group.create","args":{"address":"\#(address)","primary":"a","backup":"b"}}"#
+            }
+            lines += addresses.enumerated().map { index, address in
+                #"{"id":\#(count + index),"op":"group.switch","args":{"address":"\#(address)","to":"backup","delay_seconds":1}}"#
+            }
+            try raw.send(lines.joined(separator: "\n") + "\n")
+            for _ in lines {
+                let reply = try raw.readJSON(timeout: 20)
+                #expect(reply["ok"] == true, "\(reply)")
+            }
+            let fsyncsBefore = try scrape(metrics).samples[fsyncs] ?? 0
+            let deadline = Date().addingTimeInterval(10)
+            var pending = count
+            while Date() < deadline {
+                let export = try client.call(op: .export)
+                let groups = export["groups"]?.arrayValue ?? []
+                pending = groups.filter { $0["active"]?.stringValue != "backup" || $0["pending"] != nil && $0["pending"] != .null }.count
+                if pending == 0 { break }
+                usleep(100_000)
+            }
+            #expect(pending == 0, "\(pending) of \(count) switches not applied 10 s after they fell due")
+            // Applied together, the switches share fsyncs (one each would be `count`).
+            let fsyncsForSwitches = (try scrape(metrics).samples[fsyncs] ?? 0) - fsyncsBefore
+            print("[ctl-mass-switch] \(count) switches applied with \(Int(fsyncsForSwitches)) fsyncs")
+            #expect(fsyncsForSwitches < Double(count / 2), "\(fsyncsForSwitches) fsyncs for \(count) switches")
+            let reply = try daemon.dig("\(addresses[count - 1]).\(ControlZone.origin)", "A")
+            #expect(answerField(reply, "CNAME", 4) == "lb-b.example.net.", Comment(rawValue: reply.raw))
+        }
     }
 }
