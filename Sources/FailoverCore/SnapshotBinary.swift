@@ -77,7 +77,11 @@ enum SnapshotBinary {
         var reason: String
     }
 
-    static func decode(_ bytes: [UInt8]) throws(Damage) -> (journalSeq: UInt64, model: FailoverModel) {
+    /// Checks length, checksum and format; returns a reader positioned after
+    /// the header (ending before the checksum) and the header's fields.
+    private static func openBody(_ bytes: [UInt8]) throws(Damage)
+        -> (input: Reader, journalSeq: UInt64, serial: UInt32)
+    {
         guard bytes.count >= magic.count + 4 + 8 + 4 + 4 * 3 + 4 else {
             throw Damage(offset: 0, reason: "file is \(bytes.count) bytes, too short for a snapshot")
         }
@@ -96,6 +100,12 @@ enum SnapshotBinary {
         }
         let journalSeq = try input.u64()
         let serial = try input.u32()
+        return (input, journalSeq, serial)
+    }
+
+    static func decode(_ bytes: [UInt8]) throws(Damage) -> (journalSeq: UInt64, model: FailoverModel) {
+        var (input, journalSeq, serial) = try openBody(bytes)
+        let bodyEnd = input.end
 
         // Each app needs at least 2 + 2 + 1 bytes, each group 38: a count
         // larger than the bytes left could hold is damage, not a reason to allocate.
@@ -180,20 +190,9 @@ enum SnapshotBinary {
     static func scanServed(
         _ bytes: [UInt8], app: (Int32, ServedHead) -> Void, group: (UInt32, Int32, Int64) -> Void
     ) throws(Damage) -> (journalSeq: UInt64, serial: UInt32) {
-        guard matches(bytes), bytes.count >= magic.count + 4 + 8 + 4 + 4 * 3 + 4 else {
-            throw Damage(offset: 0, reason: "not a binary snapshot")
-        }
-        let bodyEnd = bytes.count - 4
-        var checksumReader = Reader(bytes, end: bytes.count)
-        checksumReader.offset = bodyEnd
-        guard CRC32C.checksum(bytes[0..<bodyEnd]) == (try checksumReader.u32()) else {
-            throw Damage(offset: bodyEnd, reason: "checksum mismatch")
-        }
-        var input = Reader(bytes, end: bodyEnd)
-        input.offset = magic.count
-        guard try input.u32() == format else { throw Damage(offset: magic.count, reason: "format") }
-        let journalSeq = try input.u64()
-        let serial = try input.u32()
+        guard matches(bytes) else { throw Damage(offset: 0, reason: "not a binary snapshot") }
+        var (input, journalSeq, serial) = try openBody(bytes)
+        let bodyEnd = input.end
         let appCount = try input.count(minimumSize: 5)
         for index in 0..<appCount {
             try input.skipString()

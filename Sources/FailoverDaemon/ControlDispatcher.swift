@@ -28,22 +28,19 @@ public final class ControlDispatcher: Sendable {
 
     /// Runs one command; mutations return once durable and served.
     public func handle(_ command: ControlCommand) async throws(ControlError) -> JSONValue {
+        guard command.operation.isMutation else { return try await read(command).get() }
         let result = await withCheckedContinuation { continuation in
-            if !submit(command, completion: { continuation.resume(returning: $0) }) {
-                Task { continuation.resume(returning: await self.read(command)) }
-            }
+            submit(command) { continuation.resume(returning: $0) }
         }
         return try result.get()
     }
 
-    /// Starts a mutation without waiting and returns true; `completion` runs
-    /// once it is durable and served. Mutations submitted one after another
-    /// commit in that order. Returns false (and never calls `completion`)
-    /// for commands that only read.
+    /// Starts a mutation without waiting; `completion` runs once it is
+    /// durable and served. Mutations submitted one after another commit in
+    /// that order. A command that only reads completes with `internal`.
     public func submit(_ command: ControlCommand,
-                       completion: @escaping @Sendable (Result<JSONValue, ControlError>) -> Void) -> Bool
+                       completion: @escaping @Sendable (Result<JSONValue, ControlError>) -> Void)
     {
-        guard command.operation.isMutation else { return false }
         do throws(ControlError) {
             let (build, view) = try mutation(command)
             service.submit(build, view: view) { result in
@@ -61,7 +58,6 @@ public final class ControlDispatcher: Sendable {
         } catch {
             completion(.failure(error))
         }
-        return true
     }
 
     /// The mutation of a command and the view that shapes its reply.

@@ -252,7 +252,9 @@ public final class ControlServer: Sendable {
                             reply.succeed(ControlResponse.failure(id: id, error: error).line)
                         }
                     }
-                    if !dispatcher.submit(command, completion: finish) {
+                    if command.operation.isMutation {
+                        dispatcher.submit(command, completion: finish)
+                    } else {
                         do throws(ControlError) {
                             finish(.success(try await dispatcher.handle(command)))
                         } catch {

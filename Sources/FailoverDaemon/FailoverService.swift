@@ -14,11 +14,12 @@ public actor FailoverService {
     public struct Commit: Sendable {
         public var events: [ModelEvent]
         public var at: Int64
-        /// False when the request asked for what already was (nothing written).
-        public var changed: Bool
         /// What the request's view closure read from the model right after
         /// its mutation (before later mutations of the same batch).
         public var view: JSONValue?
+
+        /// False when the request asked for what already was (nothing written).
+        public var changed: Bool { !events.isEmpty }
     }
 
     /// Builds a mutation against the current model and the commit time.
@@ -229,7 +230,7 @@ public actor FailoverService {
                         allEvents += events
                     }
                     let view = request.view?(model, events)
-                    results.append(.success(Commit(events: events, at: now, changed: !events.isEmpty, view: view)))
+                    results.append(.success(Commit(events: events, at: now, view: view)))
                 } catch {
                     results.append(.failure(error))
                 }

@@ -45,7 +45,7 @@ public enum SnapshotBuilder {
                 if let shared = byHostname[name] {
                     answers.append(shared)
                 } else {
-                    let answer = (try? DomainName(name)).map(WebHeadAnswer.hostname)
+                    let answer = render(.hostname(name))
                     if let answer { byHostname[name] = answer }
                     answers.append(answer)
                 }
@@ -57,7 +57,7 @@ public enum SnapshotBuilder {
         })
         return serial.map { serial in
             let table = GroupTable(ttl: ttl, answers: AnswerTable(answers), entries: entries)
-            return ZoneSnapshot(zone: zone, groups: table, serial: zone.serial &+ (serial &- 1))
+            return ZoneSnapshot(zone: zone, groups: table, serial: servedSerial(zone: zone, modelSerial: serial))
         }
     }
 
@@ -90,7 +90,7 @@ public enum SnapshotBuilder {
         }
         let answers = current.groups.answers.updating(answerChanges)
         let groups = current.groups.updating(answers: answers, entries: entryChanges)
-        let snapshot = ZoneSnapshot(zone: current.zone, groups: groups, serial: servedSerial(zone: current.zone, model: model))
+        let snapshot = current.replacing(groups: groups, serial: servedSerial(zone: current.zone, model: model))
         return (snapshot, touched)
     }
 
@@ -103,7 +103,11 @@ public enum SnapshotBuilder {
     /// arithmetic), so every committed change raises what secondaries see. A
     /// new model (serial 1) serves the file's serial unchanged.
     public static func servedSerial(zone: StaticZone, model: FailoverModel) -> UInt32 {
-        zone.serial &+ (model.serial &- 1)
+        servedSerial(zone: zone, modelSerial: model.serial)
+    }
+
+    static func servedSerial(zone: StaticZone, modelSerial: UInt32) -> UInt32 {
+        zone.serial &+ (modelSerial &- 1)
     }
 
     static func render(_ head: WebHead) -> WebHeadAnswer? {

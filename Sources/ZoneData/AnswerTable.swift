@@ -48,6 +48,7 @@ public final class AnswerTable: @unchecked Sendable {
 
     private let nodes: [Node]
     private let nodeViews: UnsafeMutablePointer<UnsafeMutablePointer<Views>>
+    /// `nodes.count`, kept as a plain value for the query path.
     private let nodeCount: Int
 
     /// Indexes `0..<capacity` are addressable.

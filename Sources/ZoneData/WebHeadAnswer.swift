@@ -42,26 +42,20 @@ public final class WebHeadAnswer: @unchecked Sendable, Equatable {
         var bytes: [UInt8] = [0, 5, 0, 1, 0, 0, 0, 0]
         bytes += [UInt8(target.wire.count >> 8), UInt8(target.wire.count & 0xFF)]
         bytes += target.wire
-        return WebHeadAnswer(cname: bytes, addressRecords: [], addressCount: 0, address6Records: [], address6Count: 0)
+        let storage = UnsafeMutableRawBufferPointer.allocate(byteCount: bytes.count, alignment: 8)
+        storage.copyBytes(from: bytes)
+        let base = UnsafeRawBufferPointer(storage)
+        let none = UnsafeRawBufferPointer(rebasing: base[bytes.count...])
+        return WebHeadAnswer(storage: storage, view: View(cname: base, addressRecords: none, addressCount: 0,
+                                                          address6Records: none, address6Count: 0))
     }
 
-    /// Addresses as 4- or 16-byte network-order values.
+    /// Addresses as 4- or 16-byte network-order values (others are skipped).
     public static func addresses(_ addresses: [[UInt8]]) -> WebHeadAnswer {
-        var v4: [UInt8] = []
-        var v6: [UInt8] = []
-        var v4Count = 0
-        var v6Count = 0
-        for address in addresses {
-            if address.count == 4 {
-                v4 += [0xC0, 0x0C, 0, 1, 0, 1, 0, 0, 0, 0, 0, 4] + address
-                v4Count += 1
-            } else if address.count == 16 {
-                v6 += [0xC0, 0x0C, 0, 28, 0, 1, 0, 0, 0, 0, 0, 16] + address
-                v6Count += 1
-            }
-        }
-        return WebHeadAnswer(cname: [], addressRecords: v4, addressCount: v4Count, address6Records: v6,
-                             address6Count: v6Count)
+        let usable = addresses.filter { $0.count == 4 || $0.count == 16 }.prefix(Int(UInt8.max))
+        var packed: [UInt8] = [UInt8(usable.count)]
+        for address in usable { packed += [UInt8(address.count)] + address }
+        return Self.addresses(packed: packed[...])!
     }
 
     /// From a packed address list (a count, then per address its length, 4
@@ -112,22 +106,6 @@ public final class WebHeadAnswer: @unchecked Sendable, Equatable {
     public static func == (lhs: WebHeadAnswer, rhs: WebHeadAnswer) -> Bool {
         lhs === rhs || (lhs.cname == rhs.cname && lhs.addressRecords == rhs.addressRecords
             && lhs.address6Records == rhs.address6Records)
-    }
-
-    private init(cname: [UInt8], addressRecords: [UInt8], addressCount: Int, address6Records: [UInt8],
-                 address6Count: Int) {
-        let total = cname.count + addressRecords.count + address6Records.count
-        let storage = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, total), alignment: 8)
-        self.storage = storage
-        var offset = 0
-        func place(_ bytes: [UInt8]) -> UnsafeRawBufferPointer {
-            let region = UnsafeMutableRawBufferPointer(rebasing: storage[offset..<(offset + bytes.count)])
-            region.copyBytes(from: bytes)
-            offset += bytes.count
-            return UnsafeRawBufferPointer(region)
-        }
-        view = View(cname: place(cname), addressRecords: place(addressRecords), addressCount: addressCount,
-                    address6Records: place(address6Records), address6Count: address6Count)
     }
 
     deinit { storage.deallocate() }

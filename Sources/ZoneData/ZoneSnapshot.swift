@@ -10,10 +10,20 @@ public final class ZoneSnapshot: Sendable {
     /// Failover groups; empty when none exist.
     public let groups: GroupTable
 
-    public init(zone: StaticZone, groups: GroupTable? = nil, serial: UInt32? = nil) {
+    public convenience init(zone: StaticZone, groups: GroupTable? = nil, serial: UInt32? = nil) {
+        self.init(zone: zone, originWire: zone.origin.lowercased.wire,
+                  groups: groups ?? GroupTable(ttl: 30, answers: [], entries: []), serial: serial ?? zone.serial)
+    }
+
+    private init(zone: StaticZone, originWire: [UInt8], groups: GroupTable, serial: UInt32) {
         self.zone = zone
-        self.originWire = zone.origin.lowercased.wire
-        self.serial = serial ?? zone.serial
-        self.groups = groups ?? GroupTable(ttl: 30, answers: [], entries: [])
+        self.originWire = originWire
+        self.serial = serial
+        self.groups = groups
+    }
+
+    /// The same zone with other groups and serial (after a commit).
+    public func replacing(groups: GroupTable, serial: UInt32) -> ZoneSnapshot {
+        ZoneSnapshot(zone: zone, originWire: originWire, groups: groups, serial: serial)
     }
 }

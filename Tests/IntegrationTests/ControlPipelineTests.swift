@@ -74,12 +74,8 @@ extension Integration {
 
         @Test("Switches falling due together (a mass failover) all apply, sharing commits")
         func manySwitchesDueTogether() throws {
-            let metricsPort = FreePort.find()
-            let daemon = try DaemonProcess(zone: ControlZone.text,
-                                           extraConfig: "metrics:\n  listen: \"127.0.0.1:\(metricsPort)\"",
-                                           label: "ctl-mass-switch")
+            let (daemon, metrics) = try DaemonProcess.withMetrics(zone: ControlZone.text, label: "ctl-mass-switch")
             defer { daemon.stop() }
-            let metrics = Endpoint(host: "127.0.0.1", port: metricsPort)
             let fsyncs = "failoverd_journal_fsync_seconds_count"
             let client = try daemon.control()
             _ = try client.call(op: .appPut, args: ["app": "a", "name": "A", "web_head": ["hostname": "lb-a.example.net"]])

@@ -11,12 +11,8 @@ extension Integration {
     @Suite struct MetricsTests {
         @Test("Known DNS traffic, garbage and control operations show up as exact counts on GET /metrics")
         func countersAfterKnownTraffic() throws {
-            let metricsPort = FreePort.find()
-            let daemon = try DaemonProcess(
-                zone: ControlZone.text, extraConfig: "metrics:\n  listen: \"127.0.0.1:\(metricsPort)\"",
-                label: "metrics")
+            let (daemon, endpoint) = try DaemonProcess.withMetrics(zone: ControlZone.text, label: "metrics")
             defer { daemon.stop() }
-            let endpoint = Endpoint(host: "127.0.0.1", port: metricsPort)
 
             // DNS: 7 A NOERROR and 3 NXDOMAIN over UDP, 5 packets that get no answer, 2 SOA over TCP.
             let udp = try UDPClient(server: daemon.ipv4)
@@ -114,12 +110,8 @@ extension Integration {
 
         @Test("Anything but GET /metrics is a 404; an oversized request is cut off")
         func otherRequests() throws {
-            let metricsPort = FreePort.find()
-            let daemon = try DaemonProcess(
-                zone: ControlZone.text, extraConfig: "metrics:\n  listen: \"127.0.0.1:\(metricsPort)\"",
-                label: "metrics-404")
+            let (daemon, endpoint) = try DaemonProcess.withMetrics(zone: ControlZone.text, label: "metrics-404")
             defer { daemon.stop() }
-            let endpoint = Endpoint(host: "127.0.0.1", port: metricsPort)
             #expect(try scrape(endpoint, path: "/").status == 404)
             #expect(try scrape(endpoint, path: "/metricsx").status == 404)
             #expect(try scrape(endpoint, method: "POST").status == 404)
@@ -195,4 +187,14 @@ func httpExchange(_ endpoint: Endpoint, request: String) throws -> String {
         received += buffer[0..<count]
     }
     return String(decoding: received, as: UTF8.self)
+}
+
+extension DaemonProcess {
+    /// A daemon with its Prometheus endpoint on a free loopback port, and that endpoint.
+    static func withMetrics(zone: String, label: String) throws -> (DaemonProcess, Endpoint) {
+        let port = FreePort.find()
+        let daemon = try DaemonProcess(zone: zone, extraConfig: "metrics:\n  listen: \"127.0.0.1:\(port)\"",
+                                       label: label)
+        return (daemon, Endpoint(host: "127.0.0.1", port: port))
+    }
 }

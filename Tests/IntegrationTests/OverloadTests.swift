@@ -135,12 +135,8 @@ extension Integration {
             "Under a UDP, TCP and control flood far past what it serves, memory stays bounded, work is dropped, dig still answers"
         )
         func floodFromEverySide() throws {
-            let metricsPort = FreePort.find()
-            let daemon = try DaemonProcess(
-                zone: TestZone.text, extraConfig: "metrics:\n  listen: \"127.0.0.1:\(metricsPort)\"",
-                label: "overload")
+            let (daemon, metrics) = try DaemonProcess.withMetrics(zone: TestZone.text, label: "overload")
             defer { daemon.stop() }
-            let metrics = Endpoint(host: "127.0.0.1", port: metricsPort)
             let client = try daemon.control()
 
             // Warm up every path once so the baseline includes its steady-state memory.
