@@ -25,6 +25,15 @@ fo_batch *fo_batch_create(fo_datagram *slots, uint32_t count) {
         fo_batch_destroy(batch);
         return NULL;
     }
+    /* The slots never move: point each header at its slot once; a call only
+       resets the lengths. */
+    for (uint32_t i = 0; i < count; i++) {
+        batch->vectors[i].iov_base = slots[i].buffer;
+        struct msghdr *h = &batch->headers[i].msg_hdr;
+        h->msg_name = &slots[i].peer;
+        h->msg_iov = &batch->vectors[i];
+        h->msg_iovlen = 1;
+    }
     return batch;
 }
 
@@ -38,15 +47,9 @@ void fo_batch_destroy(fo_batch *batch) {
 int fo_batch_receive(int fd, fo_batch *batch, uint32_t count) {
     if (count > batch->count) count = batch->count;
     for (uint32_t i = 0; i < count; i++) {
-        fo_datagram *slot = &batch->slots[i];
-        batch->vectors[i].iov_base = slot->buffer;
-        batch->vectors[i].iov_len = slot->capacity;
-        struct msghdr *h = &batch->headers[i].msg_hdr;
-        memset(h, 0, sizeof(*h));
-        h->msg_name = &slot->peer;
-        h->msg_namelen = sizeof(slot->peer);
-        h->msg_iov = &batch->vectors[i];
-        h->msg_iovlen = 1;
+        batch->vectors[i].iov_len = batch->slots[i].capacity;
+        batch->headers[i].msg_hdr.msg_namelen = sizeof(batch->slots[i].peer);
+        batch->headers[i].msg_hdr.msg_flags = 0;
         batch->headers[i].msg_len = 0;
     }
     /* Block for the first datagram, then take whatever else is queued. */
@@ -68,15 +71,8 @@ int fo_batch_receive(int fd, fo_batch *batch, uint32_t count) {
 int fo_batch_send(int fd, fo_batch *batch, uint32_t count) {
     if (count > batch->count) count = batch->count;
     for (uint32_t i = 0; i < count; i++) {
-        fo_datagram *slot = &batch->slots[i];
-        batch->vectors[i].iov_base = slot->buffer;
-        batch->vectors[i].iov_len = slot->length;
-        struct msghdr *h = &batch->headers[i].msg_hdr;
-        memset(h, 0, sizeof(*h));
-        h->msg_name = &slot->peer;
-        h->msg_namelen = slot->peer_length;
-        h->msg_iov = &batch->vectors[i];
-        h->msg_iovlen = 1;
+        batch->vectors[i].iov_len = batch->slots[i].length;
+        batch->headers[i].msg_hdr.msg_namelen = batch->slots[i].peer_length;
     }
     uint32_t sent = 0;
     while (sent < count) {

@@ -154,7 +154,7 @@ public final class Daemon: @unchecked Sendable {
         }
         let limiter = config.rateLimit.responsesPerSecond > 0 ? ResponseRateLimiter(settings: config.rateLimit) : nil
         let udp = UDPServer(sockets: udpSockets, engine: engine, store: store, counters: counters, limiter: limiter,
-                            cookies: cookies, logger: logger)
+                            cookies: cookies, batchWaitMicroseconds: config.udpBatchWaitMicroseconds, logger: logger)
         udp.start()
         udpServer = udp
         if let exporter, let address = config.metricsListen {

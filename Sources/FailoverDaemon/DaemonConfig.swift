@@ -37,6 +37,9 @@ public struct DaemonConfig: Sendable, Equatable {
     public var controlWatcherQueue: Int
     /// UDP worker threads per listen address (0: one per CPU).
     public var udpWorkers: Int
+    /// Microseconds a UDP worker waits after a partial batch of two or more
+    /// queries before reading again (0: never waits); see ``UDPServer``.
+    public var udpBatchWaitMicroseconds: Int
     /// Seconds a TCP connection may stay idle between queries.
     public var tcpIdleTimeout: Double
     /// Seconds a client has to send one whole query once it started one.
@@ -90,6 +93,7 @@ public struct DaemonConfig: Sendable, Equatable {
         controlIdleTimeout = 300
         controlWatcherQueue = 4096
         udpWorkers = 0
+        udpBatchWaitMicroseconds = UDPServer.defaultBatchWaitMicroseconds
         tcpIdleTimeout = 10
         tcpMessageTimeout = 5
         tcpMaxConnections = 256
@@ -234,12 +238,18 @@ public struct DaemonConfig: Sendable, Equatable {
         }
         if let udp = map["udp"] {
             guard let udp = udp as? [String: Any] else { throw fail("udp", "a mapping") }
-            for key in udp.keys where key != "workers" {
-                throw ConfigError("\(source): unknown key 'udp.\(key)' (known: workers)")
+            for key in udp.keys where key != "workers" && key != "batch-wait-us" {
+                throw ConfigError("\(source): unknown key 'udp.\(key)' (known: workers, batch-wait-us)")
             }
             if let workers = udp["workers"] {
                 guard let value = workers as? Int, value >= 0, value <= 64 else { throw fail("udp.workers", "0 to 64") }
                 config.udpWorkers = value
+            }
+            if let wait = udp["batch-wait-us"] {
+                guard let value = wait as? Int, value >= 0, value <= UDPServer.maxBatchWaitMicroseconds else {
+                    throw fail("udp.batch-wait-us", "microseconds, 0 to \(UDPServer.maxBatchWaitMicroseconds)")
+                }
+                config.udpBatchWaitMicroseconds = value
             }
         }
         if let tcp = map["tcp"] {

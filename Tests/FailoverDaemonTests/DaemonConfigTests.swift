@@ -9,6 +9,7 @@ import Testing
         #expect(config.origin.description == "cloud66.net.")
         #expect(config.zoneFile == nil)
         #expect(config.ttl == 30)
+        #expect(config.udpBatchWaitMicroseconds == 1_000)
     }
 
     @Test func readsEveryKey() throws {
@@ -26,6 +27,7 @@ import Testing
               allow-groups: []
             udp:
               workers: 3
+              batch-wait-us: 250
             tcp:
               idle-timeout: 4
               message-timeout: 2
@@ -38,6 +40,7 @@ import Testing
         #expect(config.ttl == 20 && config.switchDelay == 0)
         #expect(config.controlAllowUsers == ["root", "deploy"])
         #expect(config.udpWorkers == 3 && config.tcpMaxConnections == 10)
+        #expect(config.udpBatchWaitMicroseconds == 250)
         #expect(config.logLevel == "debug")
     }
 
@@ -54,6 +57,9 @@ import Testing
         ("- a\n- b", "top level"),
         ("log-level: loud", "log-level"),
         ("tcp: {max-connections: 0}", "tcp.max-connections"),
+        ("udp: {batch-wait-us: 10001}", "udp.batch-wait-us"),
+        ("udp: {batch-wait-us: -1}", "udp.batch-wait-us"),
+        ("udp: {batch-wait: 5}", "unknown key 'udp.batch-wait'"),
         ("key: [unclosed", "not valid YAML"),
     ])
     func badConfigsAreRejectedWithAClearMessage(yaml: String, fragment: String) {

@@ -50,23 +50,25 @@ final class DaemonProcess {
 
     /// Writes the config and zone, starts failoverd, waits until it answers.
     /// `control` holds extra keys of the `control:` mapping, one `key: value` per
-    /// element (e.g. `"idle-timeout: 1"`), written under the `socket:` key.
+    /// element (e.g. `"idle-timeout: 1"`), written under the `socket:` key;
+    /// `udp` likewise for the `udp:` mapping, under `workers: 1`.
     /// `environment` is added to the daemon's environment on every launch.
     init(zone: String, origin: String = "example.test", extraConfig: String = "", control: [String] = [],
-         environment: [String: String] = [:], label: String = "daemon") throws {
+         udp: [String] = [], environment: [String: String] = [:], label: String = "daemon") throws {
         self.environment = environment
         folder = try TemporaryFolder(label)
         port = FreePort.find()
         self.origin = origin
         let zonePath = try folder.write("zone.db", zone)
         let controlBlock = (["socket: \(folder.path)/control.sock"] + control).map { "  " + $0 }.joined(separator: "\n")
+        let udpBlock = (["workers: 1"] + udp).map { "  " + $0 }.joined(separator: "\n")
         configPath = try folder.write("failoverd.yaml", """
             listen: ["127.0.0.1:\(port)", "[::1]:\(port)"]
             zone:
               origin: \(origin)
               file: \(zonePath)
             udp:
-              workers: 1
+            \(udpBlock)
             tcp:
               idle-timeout: 2
               message-timeout: 2

@@ -18,6 +18,8 @@ typedef struct fo_datagram {
 /// Opaque batch of `count` slots used with recvmmsg/sendmmsg.
 typedef struct fo_batch fo_batch;
 
+/// A batch over `slots`, whose buffers must be set and stay put for the
+/// batch's life (the headers point at them once, here).
 fo_batch *fo_batch_create(fo_datagram *slots, uint32_t count);
 void fo_batch_destroy(fo_batch *batch);
 
