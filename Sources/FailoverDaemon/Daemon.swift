@@ -39,6 +39,13 @@ public final class Daemon: @unchecked Sendable {
     public let transferLog = TransferLog()
     private var tcpServer: TCPServer? = nil
     private var metricsChannel: Channel? = nil
+    /// The background state load of a fast start, and whether it got as far
+    /// as opening the control socket (then a stop waits for it) before a
+    /// stop was requested (then it gives up); both under `lifecycle`.
+    private var backgroundStart: Task<Void, Never>? = nil
+    private let lifecycle = NSLock()
+    private var stopRequested = false
+    private var controlStarting = false
 
     /// Loads the zone; throws a message naming the file and line on error.
     public init(config: DaemonConfig, configPath: String? = nil, logger: Logger) throws {
@@ -179,9 +186,22 @@ public final class Daemon: @unchecked Sendable {
                                    recordMetrics: exporter != nil)
         } else {
             let passedFD = passedControl?.fd
-            Task.detached { [self] in
+            backgroundStart = Task.detached { [self] in
                 do {
-                    let service = try self.loadService(metrics: metrics)
+                    // On its own thread: the load takes seconds at a million groups and must
+                    // not hold a cooperative thread (on one CPU, the only one) that signal
+                    // handling and the watchdog monitor need.
+                    let service = try await Self.onOwnThread(named: "state-load") {
+                        try self.loadService(metrics: metrics)
+                    }
+                    guard self.lifecycle.withLock({ () -> Bool in
+                        if self.stopRequested { return false }
+                        self.controlStarting = true
+                        return true
+                    }) else {
+                        self.logger.info("state loaded while stopping: the control socket stays closed")
+                        return
+                    }
                     try await self.startControl(service, loops: loops, passedControl: passedFD, metrics: metrics,
                                                 recordMetrics: exporter != nil)
                     self.logger.info("state loaded: the control socket is open")
@@ -190,6 +210,17 @@ public final class Daemon: @unchecked Sendable {
                     exit(1)
                 }
             }
+        }
+    }
+
+    /// Runs `body` on a new thread and returns its result.
+    static func onOwnThread<Value: Sendable>(
+        named name: String, _ body: @escaping @Sendable () throws -> Value
+    ) async throws -> Value {
+        try await withCheckedThrowingContinuation { continuation in
+            let thread = Thread { continuation.resume(with: Result { try body() }) }
+            thread.name = name
+            thread.start()
         }
     }
 
@@ -368,6 +399,11 @@ public final class Daemon: @unchecked Sendable {
 
     /// Stops serving: closes listeners, lets workers finish.
     public func stop() async {
+        let waitForControl = lifecycle.withLock { () -> Bool in
+            stopRequested = true
+            return controlStarting
+        }
+        if waitForControl { await backgroundStart?.value }
         notifier?.stop()
         await service?.stopScheduler()
         await controlServer?.stop()

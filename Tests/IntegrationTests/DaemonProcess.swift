@@ -15,6 +15,8 @@ final class DaemonProcess {
     /// Added to the test's environment for every launch (e.g. LD_PRELOAD).
     let environment: [String: String]
     private var process = Process()
+    private let cpu: Int?
+    private let waitsForControl: Bool
 
     /// The control socket and state directory live in the test's folder.
     var controlSocket: String { folder.path + "/control.sock" }
@@ -53,9 +55,16 @@ final class DaemonProcess {
     /// element (e.g. `"idle-timeout: 1"`), written under the `socket:` key;
     /// `udp` likewise for the `udp:` mapping, under `workers: 1`.
     /// `environment` is added to the daemon's environment on every launch.
+    /// `prepare` runs before the first launch with the state directory (to
+    /// put a state there); `cpu` pins the daemon to one CPU (taskset);
+    /// `waitForControl: false` returns once DNS answers.
     init(zone: String, origin: String = "example.test", extraConfig: String = "", control: [String] = [],
-         udp: [String] = [], environment: [String: String] = [:], label: String = "daemon") throws {
+         udp: [String] = [], environment: [String: String] = [:], label: String = "daemon",
+         prepare: ((String) throws -> Void)? = nil, cpu: Int? = nil, waitForControl: Bool = true,
+         logLevel: String = "warning") throws {
         self.environment = environment
+        self.cpu = cpu
+        self.waitsForControl = waitForControl
         folder = try TemporaryFolder(label)
         port = FreePort.find()
         self.origin = origin
@@ -72,7 +81,7 @@ final class DaemonProcess {
             tcp:
               idle-timeout: 2
               message-timeout: 2
-            log-level: warning
+            log-level: \(logLevel)
             state-dir: \(folder.path)/state
             control:
             \(controlBlock)
@@ -81,6 +90,7 @@ final class DaemonProcess {
         stderrPath = folder.path + "/failoverd.stderr"
         _ = FileManager.default.createFile(atPath: stderrPath, contents: nil)
         do {
+            try prepare?(stateDirectory)
             try launch()
         } catch {
             stop()
@@ -91,8 +101,13 @@ final class DaemonProcess {
     /// Starts the process on the same config and state and waits until it answers.
     private func launch() throws {
         process = Process()
-        process.executableURL = URL(fileURLWithPath: try Self.binaryPath())
-        process.arguments = ["--config", configPath]
+        if let cpu {
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/taskset")
+            process.arguments = ["-c", String(cpu), try Self.binaryPath(), "--config", configPath]
+        } else {
+            process.executableURL = URL(fileURLWithPath: try Self.binaryPath())
+            process.arguments = ["--config", configPath]
+        }
         if !environment.isEmpty {
             process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, added in added }
         }
@@ -103,7 +118,7 @@ final class DaemonProcess {
         process.standardInput = FileHandle.nullDevice
         try process.run()
         try waitUntilReady()
-        try waitForControlSocket()
+        if waitsForControl { try waitForControlSocket() }
     }
 
     /// Kills the daemon with SIGKILL (no clean shutdown) and waits for it.
