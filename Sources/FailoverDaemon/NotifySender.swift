@@ -25,9 +25,9 @@ public struct NotifyTarget: Sendable, Equatable {
 /// TSIG when the target has a key. One thread, one UDP socket per target.
 public final class NotifySender: @unchecked Sendable {
     /// Wait between sends for one target: commits within it share a NOTIFY.
-    static let coalesceWindow = 0.05
+    static let coalesceWindow = Duration.milliseconds(50)
     /// First retry after 1 s, doubling: 1, 2, 4, 8, 16 s (RFC 1996 3.6 leaves it to us).
-    static let firstRetry = 1.0
+    static let firstRetry = Duration.seconds(1)
     static let maxAttempts = 6
 
     struct Target {
@@ -36,11 +36,11 @@ public final class NotifySender: @unchecked Sendable {
         var fd: Int32
         var pendingSerial: UInt32? = nil
         var attempts = 0
-        var nextAttempt = Date.distantPast
-        var lastSent = Date.distantPast
+        /// Monotonic, so a stepped wall clock neither fires retries early nor stalls them.
+        var nextAttempt = ContinuousClock.now
+        var lastSent: ContinuousClock.Instant? = nil
         var id: UInt16 = 0
         var sentSerial: UInt32 = 0
-        var sentAt = Date.distantPast
     }
 
     private let condition = NSCondition()
@@ -86,7 +86,8 @@ public final class NotifySender: @unchecked Sendable {
         for index in targets.indices {
             targets[index].pendingSerial = serial
             targets[index].attempts = 0
-            targets[index].nextAttempt = max(Date(), targets[index].lastSent.addingTimeInterval(Self.coalesceWindow))
+            let now = ContinuousClock.now
+            targets[index].nextAttempt = targets[index].lastSent.map { max(now, $0 + Self.coalesceWindow) } ?? now
         }
         condition.broadcast()
         condition.unlock()
@@ -95,8 +96,8 @@ public final class NotifySender: @unchecked Sendable {
     private func loop() {
         condition.lock()
         while running {
-            let now = Date()
-            var wake = now.addingTimeInterval(0.5)
+            let now = ContinuousClock.now
+            var wake = now + .milliseconds(500)
             for index in targets.indices {
                 guard let serial = targets[index].pendingSerial else { continue }
                 if targets[index].nextAttempt <= now {
@@ -108,8 +109,7 @@ public final class NotifySender: @unchecked Sendable {
                     send(&targets[index], serial: serial)
                     targets[index].attempts += 1
                     targets[index].lastSent = now
-                    targets[index].nextAttempt = now.addingTimeInterval(
-                        Self.firstRetry * Double(1 << (targets[index].attempts - 1)))
+                    targets[index].nextAttempt = now + Self.firstRetry * (1 << (targets[index].attempts - 1))
                 }
                 wake = min(wake, targets[index].nextAttempt)
             }
@@ -150,9 +150,10 @@ public final class NotifySender: @unchecked Sendable {
     }
 
     /// Waits for replies on the sockets until `deadline`.
-    private static func receive(_ fds: [Int32], until deadline: Date) -> [(Int32, [UInt8])] {
+    private static func receive(_ fds: [Int32], until deadline: ContinuousClock.Instant) -> [(Int32, [UInt8])] {
         var polls = fds.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
-        let timeout = Int32(max(0, min(500, deadline.timeIntervalSinceNow * 1000)))
+        let left = ContinuousClock.now.duration(to: deadline)
+        let timeout = Int32(max(0, min(500, left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000)))
         guard poll(&polls, nfds_t(polls.count), timeout) > 0 else { return [] }
         var replies: [(Int32, [UInt8])] = []
         var buffer = [UInt8](repeating: 0, count: 4096)
