@@ -1,4 +1,5 @@
 import Atomics
+import Foundation
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
@@ -140,6 +141,8 @@ final class DNSOverTCPHandler: ChannelInboundHandler, RemovableChannelHandler {
     static let answersPerTurn = 64
     /// A backlog of complete queries is being answered over several turns.
     private var resumeScheduled = false
+    /// A zone transfer is being rendered off the event loop: later queries wait, no idle timer runs.
+    private var transferRunning = false
     private let rendering = UnsafeMutableRawBufferPointer.allocate(byteCount: responseCapacity, alignment: 8)
 
     init(engine: QueryEngine, store: SnapshotStore, counters: ServingCounters, limits: TCPServer.Limits,
@@ -176,7 +179,7 @@ final class DNSOverTCPHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     private func processFrames(context: ChannelHandlerContext) {
-        guard var buffer = pending else { return }
+        guard !transferRunning, var buffer = pending else { return }
         let snapshot = store.load()
         let secrets = cookies?.load()
         let now = WallClock.milliseconds()
@@ -199,19 +202,8 @@ final class DNSOverTCPHandler: ChannelInboundHandler, RemovableChannelHandler {
                 buffer.withUnsafeReadableBytes({ TransferResponder.isTransferQuery(UnsafeRawBufferPointer(rebasing: $0[0..<Int(length)])) })
             {
                 let query = buffer.readBytes(length: Int(length)) ?? []
-                let peer = context.channel.remoteAddress?.ipAddress.flatMap(AddressPrefix.parseAddress) ?? []
-                let messages = transfers.respond(to: query, peer: peer, snapshot: snapshot,
-                                                 now: UInt64(now / 1000))
-                logger?.info("zone transfer to \(context.channel.remoteAddress?.description ?? "?"): \(messages.count) message(s), serial \(snapshot.serial)")
-                for message in messages {
-                    var out = context.channel.allocator.buffer(capacity: message.count + 2)
-                    out.writeInteger(UInt16(message.count))
-                    out.writeBytes(message)
-                    context.write(wrapOutboundOut(out), promise: nil)
-                }
-                wroteSinceFlush = true
-                counters.tcpAnswered.wrappingIncrement(ordering: .relaxed)
-                continue
+                startTransfer(query, transfers: transfers, snapshot: snapshot, now: now, context: context)
+                break
             }
             let response = UnsafeMutableRawBufferPointer(rebasing: rendering[2..<Self.responseCapacity])
             let answerLength = buffer.readWithUnsafeReadableBytes { query -> (Int, Int) in
@@ -242,8 +234,8 @@ final class DNSOverTCPHandler: ChannelInboundHandler, RemovableChannelHandler {
             if partialSince == nil { partialSince = context.eventLoop.now }
         }
         let backlog = answered >= Self.answersPerTurn && Self.hasCompleteMessage(pending)
-        // Nothing more is read while a backlog waits or the client is not reading.
-        _ = context.channel.setOption(.autoRead, value: context.channel.isWritable && !backlog)
+        // Nothing more is read while a backlog or a transfer waits or the client is not reading.
+        _ = context.channel.setOption(.autoRead, value: context.channel.isWritable && !backlog && !transferRunning)
         if backlog, context.channel.isWritable, !resumeScheduled {
             resumeScheduled = true
             context.eventLoop.execute {
@@ -255,6 +247,50 @@ final class DNSOverTCPHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
         armTimer(context: context)
     }
+
+    /// Renders a zone transfer on a background thread (at a million groups it
+    /// takes seconds, and this event loop also serves every other TCP client
+    /// and the control socket), then writes it and goes on with the queries
+    /// that came after it on this connection, in order.
+    private func startTransfer(_ query: [UInt8], transfers: TransferResponder, snapshot: ZoneSnapshot, now: Int64,
+                               context: ChannelHandlerContext) {
+        transferRunning = true
+        timer?.cancel()
+        let peer = context.channel.remoteAddress?.ipAddress.flatMap(AddressPrefix.parseAddress) ?? []
+        let peerText = context.channel.remoteAddress?.description ?? "?"
+        let loop = context.eventLoop
+        let bound = NIOLoopBound((self, context), eventLoop: loop)
+        let delay = Self.testTransferDelay
+        DispatchQueue.global().async {
+            if let delay { usleep(delay) }
+            let messages = transfers.respond(to: query, peer: peer, snapshot: snapshot, now: UInt64(now / 1000))
+            loop.execute {
+                let (handler, context) = bound.value
+                handler.finishTransfer(messages, serial: snapshot.serial, peer: peerText, context: context)
+            }
+        }
+    }
+
+    private func finishTransfer(_ messages: [[UInt8]], serial: UInt32, peer: String, context: ChannelHandlerContext) {
+        transferRunning = false
+        guard context.channel.isActive else { return }
+        logger?.info("zone transfer to \(peer): \(messages.count) message(s), serial \(serial)")
+        for message in messages {
+            var out = context.channel.allocator.buffer(capacity: message.count + 2)
+            out.writeInteger(UInt16(message.count))
+            out.writeBytes(message)
+            context.write(wrapOutboundOut(out), promise: nil)
+        }
+        wroteSinceFlush = true
+        counters.tcpAnswered.wrappingIncrement(ordering: .relaxed)
+        processFrames(context: context)
+        flushIfWritten(context: context)
+    }
+
+    /// Test hook (FAILOVERD_TEST_TRANSFER_DELAY_MS): each transfer's rendering
+    /// first sleeps this long, to prove the event loop serves others meanwhile.
+    private static let testTransferDelay: UInt32? = ProcessInfo.processInfo
+        .environment["FAILOVERD_TEST_TRANSFER_DELAY_MS"].flatMap(UInt32.init).map { $0 * 1000 }
 
     /// True when `buffer` starts with a whole length-prefixed message.
     private static func hasCompleteMessage(_ buffer: ByteBuffer?) -> Bool {
@@ -306,6 +342,7 @@ final class DNSOverTCPHandler: ChannelInboundHandler, RemovableChannelHandler {
     /// be complete within the message timeout, however slowly it trickles in.
     private func armTimer(context: ChannelHandlerContext) {
         timer?.cancel()
+        if transferRunning { return }
         let deadline: NIODeadline
         if let partialSince {
             deadline = partialSince + limits.messageTimeout
