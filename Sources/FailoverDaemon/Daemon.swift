@@ -251,6 +251,10 @@ public final class Daemon: @unchecked Sendable {
         let pendingTTL = config.transfer.pendingTTL
         // IXFR history is kept only when someone may transfer the zone.
         let recordDeltas = !config.transfer.rules.isEmpty
+        if recordDeltas {
+            TransferLogFile.restore(into: log, directory: config.stateDirectory, servedSerial: store.load().serial,
+                                    logger: logger)
+        }
         await service.setPublishObserver { old, new, touched, zoneChanged in
             if zoneChanged {
                 log.reset()
@@ -419,6 +423,9 @@ public final class Daemon: @unchecked Sendable {
         // A snapshot with an empty journal lets the next start serve a large
         // state straight from the file.
         if let service, await service.journalRecords > 0 { await service.compact() }
+        if service != nil, !config.transfer.rules.isEmpty {
+            TransferLogFile.save(transferLog, directory: config.stateDirectory, logger: logger)
+        }
     }
 
     /// Runs until SIGTERM or SIGINT.

@@ -4,11 +4,18 @@ import Foundation
 /// Recent changes as IXFR deltas (RFC 1995), newest last. Bounded: older
 /// deltas are dropped and a secondary that far behind gets a full transfer.
 public final class TransferLog: @unchecked Sendable {
-    public struct Delta: Sendable {
+    public struct Delta: Sendable, Equatable {
         public var from: UInt32
         public var to: UInt32
         public var removed: [ResourceRecord]
         public var added: [ResourceRecord]
+
+        public init(from: UInt32, to: UInt32, removed: [ResourceRecord], added: [ResourceRecord]) {
+            self.from = from
+            self.to = to
+            self.removed = removed
+            self.added = added
+        }
     }
 
     private let lock = NSLock()
@@ -58,4 +65,13 @@ public final class TransferLog: @unchecked Sendable {
     }
 
     public var count: Int { lock.withLock { deltas.count } }
+
+    /// Every delta held, oldest first (to save them across a restart).
+    public var all: [Delta] { lock.withLock { deltas } }
+
+    /// Replaces the history with `saved` (oldest first), within the record limit.
+    public func restore(_ saved: [Delta]) {
+        reset()
+        for delta in saved { append(from: delta.from, to: delta.to, removed: delta.removed, added: delta.added) }
+    }
 }
