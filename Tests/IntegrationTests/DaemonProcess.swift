@@ -18,6 +18,13 @@ final class DaemonProcess {
     private let cpu: Int?
     private let waitsForControl: Bool
 
+    /// `extraConfig` that lets 127.0.0.1 transfer the zone without a key.
+    static let transfersFromLoopback = """
+        transfer:
+          allow:
+            - address: 127.0.0.1
+        """
+
     /// The control socket and state directory live in the test's folder.
     var controlSocket: String { folder.path + "/control.sock" }
     var stateDirectory: String { folder.path + "/state" }

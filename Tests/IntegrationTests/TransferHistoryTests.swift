@@ -21,11 +21,7 @@ extension Integration {
         func historySurvivesACleanRestart() throws {
             let daemon = try DaemonProcess(
                 zone: TestZone.text,
-                extraConfig: """
-                    transfer:
-                      allow:
-                        - address: 127.0.0.1
-                    """,
+                extraConfig: DaemonProcess.transfersFromLoopback,
                 label: "ixfr-restart")
             defer { daemon.stop() }
             let before = try #require(SecondaryTests.serial(at: daemon.ipv4))

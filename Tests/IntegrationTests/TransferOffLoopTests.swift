@@ -15,11 +15,7 @@ extension Integration {
         func slowTransferHoldsUpNoOne() throws {
             let daemon = try DaemonProcess(
                 zone: TestZone.text,
-                extraConfig: """
-                    transfer:
-                      allow:
-                        - address: 127.0.0.1
-                    """,
+                extraConfig: DaemonProcess.transfersFromLoopback,
                 environment: ["FAILOVERD_TEST_TRANSFER_DELAY_MS": String(Self.renderDelayMilliseconds)],
                 label: "axfr-off-loop")
             defer { daemon.stop() }
