@@ -14,8 +14,9 @@ final class NSDProcess {
     var endpoint: Endpoint { Endpoint(host: "127.0.0.1", port: port) }
 
     /// NSD's `server:` clause for a test instance on a loopback port, with
-    /// every file in `directory`. Debian's NSD rate-limits by default;
-    /// loopback tests need it off.
+    /// every file in `directory`, and no remote control (its fixed port 8952
+    /// would collide with any other NSD on the machine). Debian's NSD
+    /// rate-limits by default; loopback tests need it off.
     static func serverSection(port: UInt16, directory dir: String, verbosity: Int) -> String {
         """
         server:
@@ -34,6 +35,8 @@ final class NSDProcess {
           verbosity: \(verbosity)
           server-count: 1
           logfile: "\(dir)/nsd.log"
+        remote-control:
+          control-enable: no
 
         """
     }
@@ -47,8 +50,6 @@ final class NSDProcess {
         let dir = folder.path
         let zonePath = try folder.write("zone.db", zone)
         let config = try folder.write("nsd.conf", Self.serverSection(port: port, directory: dir, verbosity: 0) + """
-            remote-control:
-              control-enable: no
             zone:
               name: \(origin)
               zonefile: "\(zonePath)"
