@@ -103,6 +103,31 @@ struct AppStore: Sendable {
         return Int(row.length) == record.count && arena[row.offset..<(row.offset + record.count)].elementsEqual(record)
     }
 
+    /// The pieces of the app record in `slot` as slices of the arena: id,
+    /// name, kind and the web head bytes (a hostname without its length; an
+    /// address list as count, then length and bytes of each). Nil for a bare reference.
+    func parts(_ slot: Int) -> (id: ArraySlice<UInt8>, name: ArraySlice<UInt8>, kind: Kind, head: ArraySlice<UInt8>)? {
+        let row = slab[slot]
+        let idEnd = row.offset + 1 + Int(arena[row.offset])
+        guard let kind = Kind(rawValue: arena[idEnd]), kind != .reference else { return nil }
+        let nameStart = idEnd + 3
+        let nameEnd = nameStart + (Int(arena[idEnd + 1]) << 8 | Int(arena[idEnd + 2]))
+        let end = row.offset + Int(row.length)
+        let head = kind == .hostname ? arena[(nameEnd + 1)..<end] : arena[nameEnd..<end]
+        return (arena[(row.offset + 1)..<idEnd], arena[nameStart..<nameEnd], kind, head)
+    }
+
+    /// Slots of the apps sorted by id (byte order, which is `AppID` order for their ASCII ids).
+    func appSlotsByID() -> [Int] {
+        arena.withUnsafeBufferPointer { all in
+            func id(_ slot: Int) -> UnsafeBufferPointer<UInt8> {
+                let offset = slab[slot].offset
+                return UnsafeBufferPointer(rebasing: all[(offset + 1)..<(offset + 1 + Int(all[offset]))])
+            }
+            return appSlots.sorted { id($0).lexicographicallyPrecedes(id($1)) }
+        }
+    }
+
     /// Slots of the apps, in slot order.
     var appSlots: some Sequence<Int> { slab.rows.indices.lazy.filter { isApp($0) } }
 

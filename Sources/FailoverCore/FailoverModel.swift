@@ -154,10 +154,21 @@ public struct FailoverModel: Equatable, Sendable {
                 dropIfUnreferenced(old.backup)
             }
         } else {
-            row = groupStore.insert(group.address)
-            linkApps(row, primary: primary, backup: backup)
+            addGroup(group, primary: primary, backup: backup)
+            return
         }
         groupStore.setFields(row, from: group)
+    }
+
+    /// Adds `group` with its apps given as slots + 1 (0: none; its own
+    /// `primary` and `backup` are not read); false if the address is taken.
+    @discardableResult
+    mutating func addGroup(_ group: Group, primary: UInt32, backup: UInt32) -> Bool {
+        guard groupStore.row(of: group.address) == nil else { return false }
+        let row = groupStore.insert(group.address)
+        linkApps(row, primary: primary, backup: backup)
+        groupStore.setFields(row, from: group)
+        return true
     }
 
     mutating func removeGroup(_ address: GroupAddress) {
