@@ -133,6 +133,13 @@ struct AppStore: Sendable {
 
     // MARK: Changes
 
+    /// Makes room for `count` apps (a load that knows how many).
+    mutating func reserve(_ count: Int) {
+        slab.reserve(count)
+        let hashOf = hasher()
+        index.reserve(count, hashOf: hashOf)
+    }
+
     /// Stores `app` (new or replacing the one with its id); returns its slot.
     @discardableResult
     mutating func put(_ app: App) -> Int {

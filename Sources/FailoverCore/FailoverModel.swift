@@ -110,21 +110,20 @@ public struct FailoverModel: Equatable, Sendable {
 
     /// Groups with a pending switch due at or before `time` (ms), earliest first.
     public func dueSwitches(atOrBefore time: Int64) -> [Group] {
-        groupStore.pendings.compactMap { $0 }.filter { $0.value.due <= time }
-            .map { group(at: Int($0.row)) }.sorted(by: Self.dueOrder)
+        groupStore.pendings.filter { $0.value.due <= time }.map { group(at: Int($0.key)) }.sorted(by: Self.dueOrder)
     }
 
     /// Every group with a pending switch, earliest first (to seed the scheduler).
     public var pendingSwitches: [Group] {
-        groupStore.pendings.compactMap { $0 }.map { group(at: Int($0.row)) }.sorted(by: Self.dueOrder)
+        groupStore.pendings.keys.map { group(at: Int($0)) }.sorted(by: Self.dueOrder)
     }
 
     /// The earliest pending switch, if any.
     public var nextDue: (address: GroupAddress, due: Int64)? {
         var best: (address: GroupAddress, due: Int64)?
-        for case let entry? in groupStore.pendings {
-            let due = entry.value.due
-            let address = GroupAddress(value: groupStore.rows[Int(entry.row)].address)!
+        for (row, pending) in groupStore.pendings {
+            let due = pending.due
+            let address = GroupAddress(value: groupStore.rows[Int(row)].address)!
             if let current = best, (current.due, current.address) <= (due, address) { continue }
             best = (address, due)
         }

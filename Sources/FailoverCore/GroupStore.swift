@@ -1,6 +1,6 @@
-/// The model's groups, packed: a slab of 48-byte rows with a free list, an
-/// address index of 4-byte slots, and a side table for the few groups with a
-/// pending switch.
+/// The model's groups, packed: a slab of 40-byte rows with a free list, an
+/// address index of 4-byte slots, and side tables for the few groups with a
+/// pending switch or a version past 31 bits.
 ///
 /// Apps are slots of ``AppStore``. Each app's groups form a list threaded
 /// through the rows: an edge is `row << 1 | role` (0 primary, 1 backup), the
@@ -8,7 +8,6 @@
 /// primary's list and of its backup's, so membership costs no allocation.
 struct GroupStore: Sendable {
     struct Row: Sendable {
-        var version: UInt64
         var created: Int64
         var updated: Int64
         /// ``GroupStore/freeAddress`` for a free row.
@@ -19,21 +18,16 @@ struct GroupStore: Sendable {
         /// Next edge + 1 in the primary's and in the backup's list; 0 ends it.
         var nextPrimary: UInt32
         var nextBackup: UInt32
-        /// Bit 31: the backup is active; bits 0-30: pending switch index + 1.
-        var flags: UInt32
+        /// Bit 31: the backup is active; bits 0-30: the version, or
+        /// ``largeVersion`` when it is kept in ``GroupStore/largeVersions``.
+        var state: UInt32
 
         static let activeBackup: UInt32 = 1 << 31
+        static let largeVersion: UInt32 = activeBackup - 1
 
-        var active: Role { flags & Self.activeBackup != 0 ? .backup : .primary }
-        var pendingIndex: Int? { flags & ~Self.activeBackup == 0 ? nil : Int(flags & ~Self.activeBackup) - 1 }
+        var active: Role { state & Self.activeBackup != 0 ? .backup : .primary }
 
         func app(_ role: Role) -> UInt32 { role == .primary ? primary : backup }
-    }
-
-    /// A pending switch and the row it belongs to.
-    struct Pending: Sendable {
-        var row: UInt32
-        var value: PendingSwitch
     }
 
     /// Marks a free row: addresses stop at 999,999,999.
@@ -41,15 +35,16 @@ struct GroupStore: Sendable {
 
     private var slab = Slab<Row>()
     private var index = RowIndex()
-    private var pendingSlab = Slab<Pending?>()
+    /// Pending switches by row.
+    private(set) var pendings: [UInt32: PendingSwitch] = [:]
+    /// Versions of `Row.largeVersion` or more, by row.
+    private var largeVersions: [UInt32: UInt64] = [:]
     private(set) var count = 0
-    private(set) var pendingCount = 0
+    var pendingCount: Int { pendings.count }
 
     init() {}
 
     var rows: [Row] { slab.rows }
-    /// Pending switches by index; nil where free.
-    var pendings: [Pending?] { pendingSlab.rows }
 
     @inline(__always)
     static func hash(_ address: UInt32) -> Int {
@@ -61,8 +56,11 @@ struct GroupStore: Sendable {
         index.find(hash: Self.hash(address.value)) { slab[$0].address == address.value }
     }
 
-    func pending(of row: Int) -> PendingSwitch? {
-        slab[row].pendingIndex.map { pendings[$0]!.value }
+    func pending(of row: Int) -> PendingSwitch? { pendings[UInt32(row)] }
+
+    func version(of row: Int) -> UInt64 {
+        let bits = slab[row].state & ~Row.activeBackup
+        return bits == Row.largeVersion ? largeVersions[UInt32(row)]! : UInt64(bits)
     }
 
     /// Rows in use, in row order.
@@ -70,10 +68,17 @@ struct GroupStore: Sendable {
 
     // MARK: Changes
 
+    /// Makes room for `count` groups (a load that knows how many).
+    mutating func reserve(_ count: Int) {
+        slab.reserve(count)
+        let current = slab.rows
+        index.reserve(count) { Self.hash(current[$0].address) }
+    }
+
     /// Adds a row for `address`, which has none; apps and links are the caller's.
     mutating func insert(_ address: GroupAddress) -> Int {
-        let row = Row(version: 1, created: 0, updated: 0, address: address.value, primary: 0, backup: 0,
-                      nextPrimary: 0, nextBackup: 0, flags: 0)
+        let row = Row(created: 0, updated: 0, address: address.value, primary: 0, backup: 0,
+                      nextPrimary: 0, nextBackup: 0, state: 1)
         let slot = slab.add(row)
         let current = rows
         index.insert(row: slot, hash: Self.hash(address.value)) { Self.hash(current[$0].address) }
@@ -83,7 +88,8 @@ struct GroupStore: Sendable {
 
     /// Frees `row`, already unlinked from its apps' lists.
     mutating func remove(_ row: Int) {
-        setPending(row, nil)
+        pendings[UInt32(row)] = nil
+        largeVersions[UInt32(row)] = nil
         do {
             // A copy for the closure, gone before the rows change (else they would be copied whole).
             let current = rows
@@ -103,30 +109,19 @@ struct GroupStore: Sendable {
 
     /// Writes the plain fields of `group` into `row` (not its apps).
     mutating func setFields(_ row: Int, from group: Group) {
-        slab[row].version = group.version
         slab[row].created = group.created
         slab[row].updated = group.updated
-        let pendingBits = slab[row].flags & ~Row.activeBackup
-        slab[row].flags = pendingBits | (group.active == .backup ? Row.activeBackup : 0)
-        setPending(row, group.pending)
-    }
-
-    private mutating func setPending(_ row: Int, _ value: PendingSwitch?) {
-        let current = slab[row].pendingIndex
-        switch (current, value) {
-        case (nil, nil):
-            return
-        case (let index?, let value?):
-            pendingSlab[index]!.value = value
-        case (let index?, nil):
-            pendingSlab.release(index, as: nil)
-            slab[row].flags &= Row.activeBackup
-            pendingCount -= 1
-        case (nil, let value?):
-            let index = pendingSlab.add(Pending(row: UInt32(row), value: value))
-            slab[row].flags = (slab[row].flags & Row.activeBackup) | UInt32(index + 1)
-            pendingCount += 1
+        let key = UInt32(row)
+        let versionBits: UInt32
+        if group.version < UInt64(Row.largeVersion) {
+            versionBits = UInt32(group.version)
+            largeVersions[key] = nil
+        } else {
+            versionBits = Row.largeVersion
+            largeVersions[key] = group.version
         }
+        slab[row].state = versionBits | (group.active == .backup ? Row.activeBackup : 0)
+        pendings[key] = group.pending
     }
 
     // MARK: Membership lists
@@ -185,6 +180,7 @@ struct GroupStore: Sendable {
 
     /// Bytes held, for the memory breakdown.
     var byteCount: Int {
-        slab.byteCount + index.byteCount + pendingSlab.byteCount
+        slab.byteCount + index.byteCount + pendings.capacity * (4 + MemoryLayout<PendingSwitch>.stride)
+            + largeVersions.capacity * (4 + 8)
     }
 }

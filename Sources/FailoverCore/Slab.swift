@@ -20,6 +20,8 @@ struct Slab<Row: Sendable>: Sendable {
         free.append(UInt32(number))
     }
 
+    mutating func reserve(_ count: Int) { rows.reserveCapacity(count) }
+
     subscript(number: Int) -> Row {
         get { rows[number] }
         set { rows[number] = newValue }

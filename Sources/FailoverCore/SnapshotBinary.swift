@@ -45,7 +45,7 @@ enum SnapshotBinary {
             out.u32(group.primary == 0 ? 0 : number[Int(group.primary) - 1])
             out.u32(group.backup == 0 ? 0 : number[Int(group.backup) - 1])
             out.u8(group.active == .primary ? 0 : 1)
-            out.u64(group.version)
+            out.u64(groups.version(of: row))
             out.u64(UInt64(bitPattern: group.created))
             out.u64(UInt64(bitPattern: group.updated))
             if let pending = groups.pending(of: row) {
@@ -117,12 +117,14 @@ enum SnapshotBinary {
         let duplicate = Damage(offset: 0, reason: "an app, group or tombstone appears twice")
         var model = FailoverModel(serial: serial)
         let appCount = try input.count(minimumSize: 5)
+        model.appStore.reserve(appCount)
         for index in 0..<appCount {
             model.putApp(try input.app())
             guard model.apps.count == index + 1 else { throw duplicate }
         }
 
         let groupCount = try input.count(minimumSize: 38)
+        model.groupStore.reserve(groupCount)
         func app(_ number: UInt32, at offset: Int) throws(Damage) -> UInt32 {
             guard Int(number) <= appCount else {
                 throw Damage(offset: offset, reason: "app number \(number) of \(appCount)")
