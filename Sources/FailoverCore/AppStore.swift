@@ -1,4 +1,4 @@
-/// The model's apps, packed: a slab of 16-byte rows whose id, name and web
+/// The model's apps, packed: a slab of 12-byte rows whose id, name and web
 /// head are one record in a shared byte arena, an id index of 4-byte slots,
 /// and a free list so removed rows are reused. A row's number (its slot) is
 /// what group rows store instead of an ``AppID``.
@@ -12,13 +12,42 @@
 /// length and bytes, addresses as u8 count then per address u8 length (4 or
 /// 16) and bytes.
 struct AppStore: Sendable {
+    /// 12 bytes: the record's offset (52 bits) and length (12 bits) packed into two words.
     struct Row: Sendable {
-        /// Where the record starts in ``arena``.
-        var offset: Int
-        /// Record length; 0 marks a free row.
-        var length: UInt32
-        /// First membership edge + 1 (see ``FailoverModel``); 0 when in no group.
+        private var offsetLow: UInt32
+        /// Bits 0-11: record length; bits 12-31: offset bits 32-51.
+        private var lengthAndOffsetHigh: UInt32
+        /// First membership edge + 1 (see ``GroupStore``); 0 when in no group.
         var members: UInt32
+
+        /// Longest record, with room: id 1 + 128, kind 1, name 2 + 800, head 1 + 16 x 17.
+        static let maxLength = 1 << 12 - 1
+
+        init(offset: Int, length: UInt32, members: UInt32) {
+            offsetLow = 0
+            lengthAndOffsetHigh = 0
+            self.members = members
+            self.offset = offset
+            self.length = length
+        }
+
+        /// Where the record starts in ``AppStore/arena``.
+        var offset: Int {
+            get { Int(offsetLow) | Int(lengthAndOffsetHigh >> 12) << 32 }
+            set {
+                offsetLow = UInt32(truncatingIfNeeded: newValue)
+                lengthAndOffsetHigh = lengthAndOffsetHigh & 0xFFF | UInt32(newValue >> 32) << 12
+            }
+        }
+
+        /// Record length; 0 marks a free row.
+        var length: UInt32 {
+            get { lengthAndOffsetHigh & 0xFFF }
+            set {
+                precondition(newValue <= UInt32(Self.maxLength), "app record of \(newValue) bytes")
+                lengthAndOffsetHigh = lengthAndOffsetHigh & ~0xFFF | newValue
+            }
+        }
     }
 
     enum Kind: UInt8 {

@@ -259,6 +259,14 @@ import Testing
         #expect(model.apps.count == 2 && model.apps[ghost] == makeApp("ghost"))
     }
 
+    @Test func appRowsPackOffsetAndLength() {
+        var row = AppStore.Row(offset: 1 << 45 + 12_345, length: 1_205, members: 9)
+        #expect(row.offset == 1 << 45 + 12_345 && row.length == 1_205 && row.members == 9)
+        row.offset = (1 << 32) - 1
+        row.length = 0
+        #expect(row.offset == (1 << 32) - 1 && row.length == 0 && MemoryLayout<AppStore.Row>.stride == 12)
+    }
+
     @Test func largeVersionsAreKeptExactly() {
         var model = FailoverModel()
         model.putApp(makeApp("a1"))
