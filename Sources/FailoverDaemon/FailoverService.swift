@@ -49,7 +49,7 @@ public actor FailoverService {
     }
 
     /// Mutated in place: nothing outside the actor keeps a copy, so a change
-    /// never copies the dictionaries.
+    /// never copies the model's stores.
     private var model: FailoverModel
     private let store: StateStore
     private var zone: StaticZone
