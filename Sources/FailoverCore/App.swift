@@ -15,6 +15,13 @@ public struct App: Hashable, Sendable, Codable {
         self.webHead = webHead
     }
 
+    /// Builds an app from parts validated when they were stored.
+    init(unchecked id: AppID, name: String, webHead: WebHead?) {
+        self.id = id
+        self.name = name
+        self.webHead = webHead
+    }
+
     /// Throws `bad_request` unless `name` has 1 to 200 Unicode scalars and none is a control character.
     public static func validateName(_ name: String) throws(FailoverError) {
         let scalars = name.unicodeScalars

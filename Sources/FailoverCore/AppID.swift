@@ -23,6 +23,9 @@ public struct AppID: Hashable, Comparable, Sendable, Codable, CustomStringConver
         self.rawValue = string
     }
 
+    /// Wraps an id that was validated when it was stored.
+    init(unchecked string: String) { rawValue = string }
+
     private static func isAllowed(_ byte: UInt8) -> Bool {
         switch byte {
         case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),

@@ -90,7 +90,8 @@ extension FailoverModel {
     private func resolve(_ mutation: Mutation) throws(FailoverError) -> Change {
         switch mutation {
         case .appPut(let app):
-            return apps[app.id] == app ? .nothing : .putApp(app)
+            if let slot = appStore.slot(of: app.id), appStore.holds(app, at: slot) { return .nothing }
+            return .putApp(app)
 
         case .appRemove(let id):
             guard apps[id] != nil else { throw .notFound("app \(quoted(id.rawValue)) does not exist") }

@@ -2,48 +2,54 @@
 ///
 /// A value type: readers keep the copy they were given. Change it only through ``apply(_:)``, which validates
 /// the whole mutation before touching anything, so a failed mutation leaves the model as it was.
+///
+/// Stored packed (``AppStore``, ``GroupStore``): about 103 bytes a group with its app at a million groups,
+/// where dictionaries of structs took a kilobyte. ``apps`` and ``groups`` read it like dictionaries.
 public struct FailoverModel: Equatable, Sendable {
-    public private(set) var apps: [AppID: App]
-    public private(set) var groups: [GroupAddress: Group]
+    var appStore = AppStore()
+    var groupStore = GroupStore()
     /// Deleted addresses, never handed out again.
     public private(set) var tombstones: Set<GroupAddress>
     /// The zone serial: +1 on every mutation that changed something.
     public private(set) var serial: UInt32
 
-    /// For each app, the groups that reference it; derived from `groups`.
-    var membership: [AppID: Set<GroupAddress>]
-    /// Groups with a pending switch; derived from `groups`.
-    public private(set) var pendingCount: Int
+    /// The apps by id.
+    public var apps: Apps { Apps(store: appStore) }
+    /// The groups by address.
+    public var groups: Groups { Groups(apps: appStore, groups: groupStore) }
+    /// Groups with a pending switch.
+    public var pendingCount: Int { groupStore.pendingCount }
 
     /// An empty model; `serial` is the first zone serial.
     public init(serial: UInt32 = 1) {
-        self.apps = [:]
-        self.groups = [:]
         self.tombstones = []
         self.serial = serial
-        self.membership = [:]
-        self.pendingCount = 0
     }
 
     init(apps: [App], groups: [Group], tombstones: [GroupAddress], serial: UInt32) {
         self.init(serial: serial)
-        for app in apps { self.apps[app.id] = app }
+        for app in apps { putApp(app) }
         for group in groups { setGroup(group) }
         self.tombstones = Set(tombstones)
     }
 
     public static func == (lhs: FailoverModel, rhs: FailoverModel) -> Bool {
-        lhs.serial == rhs.serial && lhs.apps == rhs.apps && lhs.groups == rhs.groups
-            && lhs.tombstones == rhs.tombstones
+        guard lhs.serial == rhs.serial, lhs.tombstones == rhs.tombstones, lhs.apps.count == rhs.apps.count,
+            lhs.groups.count == rhs.groups.count
+        else { return false }
+        let rightApps = rhs.apps
+        let rightGroups = rhs.groups
+        return lhs.apps.values.allSatisfy { rightApps[$0.id] == $0 }
+            && lhs.groups.values.allSatisfy { rightGroups[$0.address] == $0 }
     }
 
     // MARK: Queries
 
     /// The status of `app` and the groups it belongs to. An unknown app reads `none` with no groups.
     public func status(of app: AppID) -> AppStatus {
-        let memberships = (membership[app] ?? []).sorted().compactMap { address -> AppMembership? in
-            guard let group = groups[address], let role = group.role(of: app) else { return nil }
-            return AppMembership(address: address, role: role, active: group.active == role)
+        let memberships = memberRows(of: app).map { row, role in
+            AppMembership(address: GroupAddress(value: groupStore.rows[row].address)!, role: role,
+                          active: groupStore.rows[row].active == role)
         }
         let state: AppState
         if memberships.contains(where: \.active) {
@@ -56,19 +62,25 @@ public struct FailoverModel: Equatable, Sendable {
 
     /// Just the state of `app` (no sorted group list): O(groups it is in).
     public func state(of app: AppID) -> AppState {
-        guard let addresses = membership[app], !addresses.isEmpty else { return .none }
-        for address in addresses where groups[address]?.activeApp == app { return .online }
+        guard let slot = appStore.slot(of: app), appStore.rows[slot].members != 0 else { return .none }
+        for (row, role) in groupStore.edges(from: appStore.rows[slot].members)
+        where groupStore.rows[row].active == role {
+            return .online
+        }
         return .offline
     }
 
     /// Addresses of the groups that reference `app` as primary or backup, unsorted.
     public func addresses(referencing app: AppID) -> Set<GroupAddress> {
-        membership[app] ?? []
+        guard let slot = appStore.slot(of: app) else { return [] }
+        return Set(groupStore.edges(from: appStore.rows[slot].members).map {
+            GroupAddress(value: groupStore.rows[$0.row].address)!
+        })
     }
 
     /// Groups that reference `app` as primary or backup, sorted by address.
     public func groups(referencing app: AppID) -> [Group] {
-        (membership[app] ?? []).sorted().compactMap { groups[$0] }
+        memberRows(of: app).map { group(at: $0.row) }
     }
 
     /// Groups whose answers come from `app` now (it is their active app), sorted by address.
@@ -76,23 +88,44 @@ public struct FailoverModel: Equatable, Sendable {
         groups(referencing: app).filter { $0.activeApp == app }
     }
 
+    /// For each app (or bare referenced id), the groups that reference it, read from the lists: O(groups).
+    var membership: [AppID: Set<GroupAddress>] {
+        var result: [AppID: Set<GroupAddress>] = [:]
+        for slot in appStore.rows.indices where appStore.rows[slot].members != 0 {
+            let id = appStore.id(at: slot)
+            result[id] = addresses(referencing: id)
+        }
+        return result
+    }
+
+    /// The rows holding `app` and its role in each (primary first when it holds both), sorted by address.
+    private func memberRows(of app: AppID) -> [(row: Int, role: Role)] {
+        guard let slot = appStore.slot(of: app) else { return [] }
+        let rows = groupStore.rows
+        return groupStore.edges(from: appStore.rows[slot].members)
+            .filter { $0.role == .primary || rows[$0.row].primary != rows[$0.row].backup }
+            .map { ($0.row, $0.role == .backup && rows[$0.row].primary == rows[$0.row].backup ? .primary : $0.role) }
+            .sorted { rows[$0.row].address < rows[$1.row].address }
+    }
+
     /// Groups with a pending switch due at or before `time` (ms), earliest first.
     public func dueSwitches(atOrBefore time: Int64) -> [Group] {
-        groups.values.filter { ($0.pending?.due ?? .max) <= time }.sorted(by: Self.dueOrder)
+        groupStore.pendings.filter { $0.value.due <= time }.map { group(at: Int($0.key)) }.sorted(by: Self.dueOrder)
     }
 
     /// Every group with a pending switch, earliest first (to seed the scheduler).
     public var pendingSwitches: [Group] {
-        groups.values.filter { $0.pending != nil }.sorted(by: Self.dueOrder)
+        groupStore.pendings.keys.map { group(at: Int($0)) }.sorted(by: Self.dueOrder)
     }
 
     /// The earliest pending switch, if any.
     public var nextDue: (address: GroupAddress, due: Int64)? {
         var best: (address: GroupAddress, due: Int64)?
-        for group in groups.values {
-            guard let due = group.pending?.due else { continue }
-            if let current = best, (current.due, current.address) <= (due, group.address) { continue }
-            best = (group.address, due)
+        for (row, pending) in groupStore.pendings {
+            let due = pending.due
+            let address = GroupAddress(value: groupStore.rows[Int(row)].address)!
+            if let current = best, (current.due, current.address) <= (due, address) { continue }
+            best = (address, due)
         }
         return best
     }
@@ -101,44 +134,85 @@ public struct FailoverModel: Equatable, Sendable {
         (lhs.pending?.due ?? .max, lhs.address) < (rhs.pending?.due ?? .max, rhs.address)
     }
 
+    /// The group in `row` of the group store.
+    func group(at row: Int) -> Group { groups.group(at: row) }
+
     // MARK: Storage
 
     mutating func setGroup(_ group: Group) {
-        if let old = groups.updateValue(group, forKey: group.address) {
-            if old.pending != nil { pendingCount -= 1 }
-            if old.primary != group.primary || old.backup != group.backup {
-                removeMembership(of: old)
-                addMembership(of: group)
+        let primary = group.primary.map { UInt32(appStore.reference($0) + 1) } ?? 0
+        let backup = group.backup.map { UInt32(appStore.reference($0) + 1) } ?? 0
+        let row: Int
+        if let existing = groupStore.row(of: group.address) {
+            row = existing
+            let old = groupStore.rows[row]
+            if old.primary != primary || old.backup != backup {
+                unlinkApps(row)
+                linkApps(row, primary: primary, backup: backup)
+                dropIfUnreferenced(old.primary)
+                dropIfUnreferenced(old.backup)
             }
         } else {
-            addMembership(of: group)
+            addGroup(group, primary: primary, backup: backup)
+            return
         }
-        if group.pending != nil { pendingCount += 1 }
+        groupStore.setFields(row, from: group)
+    }
+
+    /// Adds `group` with its apps given as slots + 1 (0: none; its own
+    /// `primary` and `backup` are not read); false if the address is taken.
+    @discardableResult
+    mutating func addGroup(_ group: Group, primary: UInt32, backup: UInt32) -> Bool {
+        guard groupStore.row(of: group.address) == nil else { return false }
+        let row = groupStore.insert(group.address)
+        linkApps(row, primary: primary, backup: backup)
+        groupStore.setFields(row, from: group)
+        return true
     }
 
     mutating func removeGroup(_ address: GroupAddress) {
-        guard let old = groups.removeValue(forKey: address) else { return }
-        if old.pending != nil { pendingCount -= 1 }
-        removeMembership(of: old)
+        guard let row = groupStore.row(of: address) else { return }
+        let old = groupStore.rows[row]
+        unlinkApps(row)
+        groupStore.remove(row)
+        dropIfUnreferenced(old.primary)
+        dropIfUnreferenced(old.backup)
     }
 
-    private mutating func addMembership(of group: Group) {
-        if let app = group.primary { membership[app, default: []].insert(group.address) }
-        if let app = group.backup { membership[app, default: []].insert(group.address) }
-    }
-
-    private mutating func removeMembership(of group: Group) {
-        for app in [group.primary, group.backup] {
-            guard let app else { continue }
-            membership[app]?.remove(group.address)
-            if membership[app]?.isEmpty == true { membership[app] = nil }
+    private mutating func linkApps(_ row: Int, primary: UInt32, backup: UInt32) {
+        groupStore.setApps(row, primary: primary, backup: backup)
+        for (slot, role) in [(primary, Role.primary), (backup, .backup)] where slot != 0 {
+            var head = appStore.rows[Int(slot) - 1].members
+            groupStore.link(row, role, head: &head)
+            appStore.setMembers(Int(slot) - 1, head)
         }
     }
 
-    mutating func putApp(_ app: App) { apps[app.id] = app }
-    mutating func removeApp(_ id: AppID) { apps[id] = nil }
+    private mutating func unlinkApps(_ row: Int) {
+        let fields = groupStore.rows[row]
+        for (slot, role) in [(fields.primary, Role.primary), (fields.backup, .backup)] where slot != 0 {
+            var head = appStore.rows[Int(slot) - 1].members
+            groupStore.unlink(row, role, head: &head)
+            appStore.setMembers(Int(slot) - 1, head)
+        }
+        groupStore.setApps(row, primary: 0, backup: 0)
+    }
+
+    private mutating func dropIfUnreferenced(_ slot: UInt32) {
+        if slot != 0 { appStore.dropIfUnreferenced(Int(slot) - 1) }
+    }
+
+    mutating func putApp(_ app: App) { appStore.put(app) }
+
+    mutating func removeApp(_ id: AppID) {
+        if let slot = appStore.slot(of: id) { appStore.remove(slot) }
+    }
+
     mutating func addTombstone(_ address: GroupAddress) { tombstones.insert(address) }
     mutating func bumpSerial() { serial &+= 1 }
+
+    /// Bytes the packed stores hold (not counting tombstones), for measurements.
+    public var storageBytes: (apps: Int, groups: Int) { (appStore.byteCount, groupStore.byteCount) }
 }
 
 extension FailoverModel {

@@ -27,25 +27,28 @@ enum SnapshotBinary {
         out.u32(format)
         out.u64(journalSeq)
         out.u32(model.serial)
-        let apps = model.apps.values.sorted { $0.id < $1.id }
-        var number: [AppID: UInt32] = [:]
-        number.reserveCapacity(apps.count)
-        out.u32(UInt32(apps.count))
-        for (index, app) in apps.enumerated() {
-            number[app.id] = UInt32(index + 1)
-            out.app(app)
+        // Written straight from the packed stores: no App or Group values at a million of each.
+        let apps = model.appStore
+        let slots = apps.appSlotsByID()
+        var number = [UInt32](repeating: 0, count: apps.rows.count)
+        out.u32(UInt32(slots.count))
+        for (index, slot) in slots.enumerated() {
+            number[slot] = UInt32(index + 1)
+            out.app(apps.parts(slot)!)
         }
-        let groups = model.groups.values.sorted { $0.address < $1.address }
-        out.u32(UInt32(groups.count))
-        for group in groups {
-            out.u32(group.address.value)
-            out.u32(group.primary.flatMap { number[$0] } ?? 0)
-            out.u32(group.backup.flatMap { number[$0] } ?? 0)
+        let groups = model.groupStore
+        let rows = groups.liveRows.sorted { groups.rows[$0].address < groups.rows[$1].address }
+        out.u32(UInt32(rows.count))
+        for row in rows {
+            let group = groups.rows[row]
+            out.u32(group.address)
+            out.u32(group.primary == 0 ? 0 : number[Int(group.primary) - 1])
+            out.u32(group.backup == 0 ? 0 : number[Int(group.backup) - 1])
             out.u8(group.active == .primary ? 0 : 1)
-            out.u64(group.version)
+            out.u64(groups.version(of: row))
             out.u64(UInt64(bitPattern: group.created))
             out.u64(UInt64(bitPattern: group.updated))
-            if let pending = group.pending {
+            if let pending = groups.pending(of: row) {
                 out.u8(pending.to == .primary ? 1 : 2)
                 out.u64(UInt64(bitPattern: pending.due))
                 out.u64(UInt64(bitPattern: pending.requestedAt))
@@ -109,20 +112,24 @@ enum SnapshotBinary {
 
         // Each app needs at least 2 + 2 + 1 bytes, each group 38: a count
         // larger than the bytes left could hold is damage, not a reason to allocate.
+        // Read straight into the packed stores, so the n-th app takes slot n - 1
+        // and a group's app numbers are its app slots + 1.
+        let duplicate = Damage(offset: 0, reason: "an app, group or tombstone appears twice")
+        var model = FailoverModel(serial: serial)
         let appCount = try input.count(minimumSize: 5)
-        var apps: [App] = []
-        apps.reserveCapacity(appCount)
-        for _ in 0..<appCount { apps.append(try input.app()) }
+        model.appStore.reserve(appCount)
+        for index in 0..<appCount {
+            model.putApp(try input.app())
+            guard model.apps.count == index + 1 else { throw duplicate }
+        }
 
         let groupCount = try input.count(minimumSize: 38)
-        var groups: [Group] = []
-        groups.reserveCapacity(groupCount)
-        func app(_ number: UInt32, at offset: Int) throws(Damage) -> AppID? {
-            guard number > 0 else { return nil }
-            guard Int(number) <= apps.count else {
-                throw Damage(offset: offset, reason: "app number \(number) of \(apps.count)")
+        model.groupStore.reserve(groupCount)
+        func app(_ number: UInt32, at offset: Int) throws(Damage) -> UInt32 {
+            guard Int(number) <= appCount else {
+                throw Damage(offset: offset, reason: "app number \(number) of \(appCount)")
             }
-            return apps[Int(number) - 1].id
+            return number
         }
         for _ in 0..<groupCount {
             let start = input.offset
@@ -158,27 +165,21 @@ enum SnapshotBinary {
             case let value:
                 throw Damage(offset: input.offset - 1, reason: "pending switch marker \(value)")
             }
-            groups.append(Group(address: address, primary: primary, backup: backup, active: active, pending: pending,
-                                version: version, created: created, updated: updated))
+            let group = Group(address: address, primary: nil, backup: nil, active: active, pending: pending,
+                              version: version, created: created, updated: updated)
+            guard model.addGroup(group, primary: primary, backup: backup) else { throw duplicate }
         }
 
         let tombstoneCount = try input.count(minimumSize: 4)
-        var tombstones: [GroupAddress] = []
-        tombstones.reserveCapacity(tombstoneCount)
         for _ in 0..<tombstoneCount {
             guard let address = GroupAddress(value: try input.u32()) else {
                 throw Damage(offset: input.offset - 4, reason: "tombstone address out of range")
             }
-            tombstones.append(address)
+            guard !model.tombstones.contains(address) else { throw duplicate }
+            model.addTombstone(address)
         }
         guard input.offset == bodyEnd else {
             throw Damage(offset: input.offset, reason: "\(bodyEnd - input.offset) unexpected bytes before the checksum")
-        }
-        let model = FailoverModel(apps: apps, groups: groups, tombstones: tombstones, serial: serial)
-        guard model.apps.count == apps.count, model.groups.count == groups.count,
-            model.tombstones.count == tombstones.count
-        else {
-            throw Damage(offset: 0, reason: "an app, group or tombstone appears twice")
         }
         return (journalSeq, model)
     }
@@ -265,6 +266,19 @@ enum SnapshotBinary {
             }
         }
 
+        /// An app from its packed record, byte for byte what ``app(_:)-(App)`` writes (see ``AppStore/parts(_:)``).
+        mutating func app(_ parts: (id: ArraySlice<UInt8>, name: ArraySlice<UInt8>, kind: AppStore.Kind,
+                                    head: ArraySlice<UInt8>)) {
+            string(parts.id)
+            string(parts.name)
+            u8(parts.kind.rawValue)
+            switch parts.kind {
+            case .hostname: string(parts.head)
+            case .addresses: bytes += parts.head
+            case .noWebHead, .reference: break
+            }
+        }
+
         mutating func optionalString(_ text: String?) {
             if let text {
                 u8(1)
@@ -275,8 +289,9 @@ enum SnapshotBinary {
         }
 
         /// Every string in the model is well under 64 KiB (ids 128, names 200 characters, hostnames 253).
-        mutating func string(_ text: String) {
-            let utf8 = Array(text.utf8)
+        mutating func string(_ text: String) { string(Array(text.utf8)[...]) }
+
+        mutating func string(_ utf8: ArraySlice<UInt8>) {
             bytes.append(UInt8(utf8.count >> 8))
             bytes.append(UInt8(utf8.count & 0xFF))
             bytes += utf8

@@ -231,6 +231,9 @@ public final class Daemon: @unchecked Sendable {
                 defaultDelaySeconds: config.switchDelay, snapshots: store, logger: logger, metrics: metrics,
                 compactAfter: config.compactAfter)
             self.service = service
+            // Loading freed a lot in small pieces (the file's bytes, decoded values, a scanned
+            // snapshot): hand the free pages back, else they stay resident (about 90 MiB at 1M groups).
+            malloc_trim(0)
             return service
         } catch {
             throw StartupError("cannot load the state in \(config.stateDirectory): \(error.message)")

@@ -49,12 +49,11 @@ public actor FailoverService {
     }
 
     /// Mutated in place: nothing outside the actor keeps a copy, so a change
-    /// never copies the dictionaries.
+    /// never copies the model's stores.
     private var model: FailoverModel
     private let store: StateStore
     private var zone: StaticZone
     private var ttl: UInt32
-    private var answerIndexes: AnswerIndexes
     public nonisolated let defaultDelayMilliseconds: Int64
     private let snapshots: SnapshotStore
     private let logger: Logger
@@ -99,8 +98,6 @@ public actor FailoverService {
         self.model = model
         self.zone = zone
         self.ttl = ttl
-        let indexes = AnswerIndexes(model: model)
-        self.answerIndexes = indexes
         self.defaultDelayMilliseconds = Int64(defaultDelaySeconds * 1000)
         self.snapshots = snapshots
         self.logger = logger
@@ -108,7 +105,7 @@ public actor FailoverService {
         self.metrics = metrics
         self.compactionThreshold = compactAfter.map { max(1, $0) }
         snapshots.publish(metrics.measureSnapshotBuild {
-            SnapshotBuilder.build(model: model, zone: zone, ttl: ttl, indexes: indexes)
+            SnapshotBuilder.build(model: model, zone: zone, ttl: ttl)
         })
         logger.info(
             "state loaded from \(stateDirectory): \(model.apps.count) apps, \(model.groups.count) groups, \(model.pendingCount) pending switches, \(store.journalRecords) journal records")
@@ -156,7 +153,7 @@ public actor FailoverService {
         self.ttl = ttl
         let old = snapshots.load()
         let new = metrics.measureSnapshotBuild {
-            SnapshotBuilder.build(model: model, zone: zone, ttl: ttl, indexes: answerIndexes)
+            SnapshotBuilder.build(model: model, zone: zone, ttl: ttl)
         }
         snapshots.publish(new)
         publishObserver?(old, new, [], true)
@@ -272,7 +269,7 @@ public actor FailoverService {
     private func publish(_ events: [ModelEvent]) {
         let old = snapshots.load()
         let (new, touched) = metrics.measureSnapshotBuild {
-            SnapshotBuilder.update(old, events: events, model: model, indexes: &answerIndexes)
+            SnapshotBuilder.update(old, events: events, model: model)
         }
         snapshots.publish(new)
         syncScheduler(events)

@@ -3,24 +3,19 @@ import FailoverCore
 import ZoneData
 
 /// Turns the failover model and the static zone into the immutable snapshot
-/// queries read. Each app owns one answer index (``AnswerIndexes``); a group
-/// entry holds the index of its active app, so a web head change replaces
-/// one answer and no group entry.
+/// queries read. Each app's answer sits at its number
+/// (``FailoverModel/appNumber(of:)``); a group entry holds the number of its
+/// active app, so a web head change replaces one answer and no group entry.
 public enum SnapshotBuilder {
-    /// Builds the whole snapshot (start-up, reload); O(apps + groups).
+    /// Builds the whole snapshot (start-up, reload); O(apps + groups),
+    /// rendering answers 64 at a time.
     public static func build(model: FailoverModel, zone: StaticZone, ttl: UInt32) -> ZoneSnapshot {
-        build(model: model, zone: zone, ttl: ttl, indexes: AnswerIndexes(model: model))
-    }
-
-    static func build(model: FailoverModel, zone: StaticZone, ttl: UInt32, indexes: AnswerIndexes) -> ZoneSnapshot {
-        var answers = [WebHeadAnswer?](repeating: nil, count: Int(indexes.bound))
-        for (id, app) in model.apps {
-            guard let index = indexes[id] else { continue }
-            answers[Int(index)] = app.webHead.flatMap(render)
-        }
+        let answers = (0..<model.appNumberBound).lazy.map { model.app(number: $0)?.webHead.flatMap(render) }
         var entries: [GroupTable.Entry] = []
         entries.reserveCapacity(model.groups.count)
-        for group in model.groups.values { entries.append(entry(group, indexes: indexes)) }
+        model.forEachServedGroup { address, app, due in
+            entries.append(GroupTable.Entry(address: address, answer: app, due: due))
+        }
         let table = GroupTable(ttl: ttl, answers: AnswerTable(answers), entries: entries)
         return ZoneSnapshot(zone: zone, groups: table, serial: servedSerial(zone: zone, model: model))
     }
@@ -28,13 +23,12 @@ public enum SnapshotBuilder {
     /// The snapshot straight from a state directory whose snapshot file is
     /// the whole state, without loading the model (see
     /// ``StateStore/scanServed(directory:app:group:)``), or why not. The
-    /// answer indexes are the apps' numbers in the file, which are the ones
-    /// ``AnswerIndexes/init(model:)`` assigns, so the full load that follows
-    /// continues from this snapshot.
+    /// answer indexes are the apps' numbers in the file, which are the app
+    /// numbers of the model loaded from it.
     public static func scan(directory: String, zone: StaticZone, ttl: UInt32) -> Result<ZoneSnapshot, StateStore.ScanRefusal> {
-        var answers: [WebHeadAnswer?] = []
+        var answers = AnswerTable.Builder()
         var entries: [GroupTable.Entry] = []
-        // Apps behind the same load balancer share one rendered answer.
+        // Apps behind the same load balancer are rendered once.
         var byHostname: [String: WebHeadAnswer] = [:]
         let serial = StateStore.scanServed(directory: directory, app: { _, head in
             switch head {
@@ -56,7 +50,7 @@ public enum SnapshotBuilder {
             entries.append(GroupTable.Entry(address: address, answer: app, due: due))
         })
         return serial.map { serial in
-            let table = GroupTable(ttl: ttl, answers: AnswerTable(answers), entries: entries)
+            let table = GroupTable(ttl: ttl, answers: answers.finish(), entries: entries)
             return ZoneSnapshot(zone: zone, groups: table, serial: servedSerial(zone: zone, modelSerial: serial))
         }
     }
@@ -65,7 +59,7 @@ public enum SnapshotBuilder {
     /// entries its events touched are replaced; the rest is shared with
     /// `current`. Also returns the groups whose records may differ.
     static func update(
-        _ current: ZoneSnapshot, events: [ModelEvent], model: FailoverModel, indexes: inout AnswerIndexes
+        _ current: ZoneSnapshot, events: [ModelEvent], model: FailoverModel
     ) -> (snapshot: ZoneSnapshot, touched: Set<UInt32>) {
         var answerChanges: [(index: Int32, answer: WebHeadAnswer?)] = []
         var entryChanges: [GroupTable.Change] = []
@@ -73,13 +67,19 @@ public enum SnapshotBuilder {
         for event in events {
             switch event {
             case .appChanged(let app):
-                answerChanges.append((indexes.assign(app.id), app.webHead.flatMap(render)))
+                // Events are read after the whole batch: an app removed later in it has no number, and
+                // a later event for the same id comes after this one.
+                if let number = model.appNumber(of: app.id) {
+                    answerChanges.append((number, app.webHead.flatMap(render)))
+                }
                 for address in model.addresses(referencing: app.id) { touched.insert(address.value) }
-            case .appRemoved(let id):
-                if let index = indexes.release(id) { answerChanges.append((index, nil)) }
+            case .appRemoved:
+                // No group holds a removed app; its number is rewritten by the appChanged of the next
+                // app that takes it.
+                break
             case .groupChanged(let group), .switchScheduled(let group), .switchDone(let group),
                 .switchCancelled(let group, _):
-                entryChanges.append(.put(entry(group, indexes: indexes)))
+                entryChanges.append(.put(entry(group, model: model)))
                 touched.insert(group.address.value)
             case .groupDeleted(let address):
                 entryChanges.append(.remove(address.value))
@@ -94,8 +94,8 @@ public enum SnapshotBuilder {
         return (snapshot, touched)
     }
 
-    private static func entry(_ group: Group, indexes: AnswerIndexes) -> GroupTable.Entry {
-        GroupTable.Entry(address: group.address.value, answer: group.activeApp.flatMap { indexes[$0] } ?? -1,
+    private static func entry(_ group: Group, model: FailoverModel) -> GroupTable.Entry {
+        GroupTable.Entry(address: group.address.value, answer: group.activeApp.flatMap { model.appNumber(of: $0) } ?? -1,
                          due: group.pending?.due ?? 0)
     }
 
@@ -124,42 +124,5 @@ public enum SnapshotBuilder {
     public static func isStaticName(_ address: GroupAddress, zone: StaticZone) -> Bool {
         guard let name = try? zone.origin.prepending(label: Array(address.description.utf8)) else { return false }
         return zone.find(name) != nil
-    }
-}
-
-/// The answer index of every app, stable while the app exists; indexes of
-/// removed apps are reused, so the answer table stays as large as the
-/// largest number of apps ever held at once.
-struct AnswerIndexes {
-    private var byApp: [AppID: Int32] = [:]
-    private var free: [Int32] = []
-    /// One past the highest index handed out.
-    private(set) var bound: Int32 = 0
-
-    init(model: FailoverModel) {
-        byApp.reserveCapacity(model.apps.count)
-        for id in model.apps.keys.sorted() { _ = assign(id) }
-    }
-
-    subscript(id: AppID) -> Int32? { byApp[id] }
-
-    /// The app's index, handing out a free one if it has none yet.
-    mutating func assign(_ id: AppID) -> Int32 {
-        if let index = byApp[id] { return index }
-        let index: Int32
-        if let reused = free.popLast() {
-            index = reused
-        } else {
-            index = bound
-            bound += 1
-        }
-        byApp[id] = index
-        return index
-    }
-
-    mutating func release(_ id: AppID) -> Int32? {
-        guard let index = byApp.removeValue(forKey: id) else { return nil }
-        free.append(index)
-        return index
     }
 }

@@ -3,7 +3,9 @@ import DNSWire
 /// Failover groups by address, for the query path: an open-addressing table
 /// of 32-bit addresses with, per slot, the index of the active app's answer
 /// in ``answers`` (-1: none, answered NODATA) and the due time of a pending
-/// switch (0: none). 16 bytes per slot at a load factor of at most one half.
+/// switch (0: none). 16-byte slots, 1.4 a group when built, rebuilt past a
+/// load of 0.8: about 22 bytes a group (a power-of-two size could take 32,
+/// and did at a million groups). Probe runs stay within a cache line or two.
 ///
 /// Persistent: ``updating(answers:entries:)`` returns a new table that shares
 /// every chunk of slots it did not touch with this one, so a commit costs the
@@ -65,14 +67,15 @@ public final class GroupTable: @unchecked Sendable {
     public let count: Int
     private let chunks: [Chunk]
     private let bases: UnsafeMutablePointer<UnsafeMutablePointer<Slot>>
-    private let mask: Int
+    /// Slots in all; any number, in whole chunks once over one chunk.
+    private let capacity: Int
 
-    private init(ttl: UInt32, answers: AnswerTable, count: Int, chunks: [Chunk], mask: Int) {
+    private init(ttl: UInt32, answers: AnswerTable, count: Int, chunks: [Chunk], capacity: Int) {
         self.ttl = ttl
         self.answers = answers
         self.count = count
         self.chunks = chunks
-        self.mask = mask
+        self.capacity = capacity
         bases = .allocate(capacity: chunks.count)
         bases.initialize(from: chunks.map(\.slots), count: chunks.count)
     }
@@ -85,14 +88,14 @@ public final class GroupTable: @unchecked Sendable {
     }
 
     public convenience init(ttl: UInt32, answers: AnswerTable, entries: [Entry]) {
-        // Load factor at most one half keeps probes short.
         let capacity = Self.capacity(for: entries.count)
         var slots = [Slot](repeating: .empty, count: capacity)
-        let mask = capacity - 1
         var count = 0
         for entry in entries {
-            var slot = Self.hash(entry.address) & mask
-            while slots[slot].key != Self.emptyKey && slots[slot].key != entry.address { slot = (slot + 1) & mask }
+            var slot = Self.home(entry.address, capacity)
+            while slots[slot].key != Self.emptyKey && slots[slot].key != entry.address {
+                slot = Self.after(slot, capacity)
+            }
             if slots[slot].key == Self.emptyKey { count += 1 }
             slots[slot] = Slot(key: entry.address, answer: entry.answer, due: entry.due)
         }
@@ -101,53 +104,63 @@ public final class GroupTable: @unchecked Sendable {
         let chunks = slots.withUnsafeBufferPointer { all in
             (0..<chunkCount).map { Chunk(copying: all.baseAddress! + $0 * chunkLength, length: chunkLength) }
         }
-        self.init(ttl: ttl, answers: answers, count: count, chunks: chunks, mask: mask)
+        self.init(ttl: ttl, answers: answers, count: count, chunks: chunks, capacity: capacity)
     }
 
+    /// Slots for `count` groups: 1.4 a group (a load of 0.71), at least 16,
+    /// in whole chunks once over one chunk.
     static func capacity(for count: Int) -> Int {
-        var capacity = 16
-        while capacity < count * 2 { capacity <<= 1 }
-        return capacity
+        let wanted = max(16, count + count * 2 / 5)
+        return wanted <= chunkSize ? wanted : (wanted + chunkSize - 1) / chunkSize * chunkSize
+    }
+
+    /// Whether `count` groups are too many for `capacity` slots: past a load
+    /// of 0.8, probe runs grow quickly.
+    static func isCrowded(_ count: Int, _ capacity: Int) -> Bool { count * 5 > capacity * 4 }
+
+    /// The home slot of `address`: Fibonacci hashing spreads the
+    /// sequential-looking decimal values over 32 bits, scaled to the capacity.
+    @inline(__always)
+    static func home(_ address: UInt32, _ capacity: Int) -> Int {
+        let hash = (UInt64(address) &* 0x9E37_79B9_7F4A_7C15) >> 32
+        return Int(truncatingIfNeeded: (hash &* UInt64(capacity)) >> 32)
     }
 
     @inline(__always)
-    static func hash(_ address: UInt32) -> Int {
-        // Fibonacci hashing spreads the sequential-looking decimal values.
-        Int(truncatingIfNeeded: (UInt64(address) &* 0x9E37_79B9_7F4A_7C15) >> 32)
-    }
+    static func after(_ slot: Int, _ capacity: Int) -> Int { slot + 1 == capacity ? 0 : slot + 1 }
 
     /// The entry for an address, or nil.
     @inline(__always)
     public func find(_ address: UInt32) -> (answer: Int32, due: Int64)? {
-        var slot = Self.hash(address) & mask
+        var slot = Self.home(address, capacity)
         while true {
             let entry = bases[slot >> Self.chunkShift][slot & (Self.chunkSize - 1)]
             if entry.key == address { return (entry.answer, entry.due) }
             if entry.key == Self.emptyKey { return nil }
-            slot = (slot + 1) & mask
+            slot = Self.after(slot, capacity)
         }
     }
 
     /// The same groups with another TTL (a reload); shares all storage.
     public func withTTL(_ ttl: UInt32) -> GroupTable {
-        GroupTable(ttl: ttl, answers: answers, count: count, chunks: chunks, mask: mask)
+        GroupTable(ttl: ttl, answers: answers, count: count, chunks: chunks, capacity: capacity)
     }
 
     /// A new table with `answers` replaced and `changes` applied in order;
     /// chunks no change touches are shared with this table.
     public func updating(answers: AnswerTable, entries changes: [Change]) -> GroupTable {
         let inserts = changes.reduce(0) { if case .put = $1 { $0 + 1 } else { $0 } }
-        if (count + inserts) * 2 > mask + 1 { return rebuilt(answers: answers, applying: changes) }
+        if Self.isCrowded(count + inserts, capacity) { return rebuilt(answers: answers, applying: changes) }
         var editor = ChunkEditor(chunks: chunks)
         var count = self.count
         for change in changes {
             switch change {
             case .put(let entry):
-                var slot = Self.hash(entry.address) & mask
+                var slot = Self.home(entry.address, capacity)
                 while true {
                     let key = editor[slot].key
                     if key == entry.address || key == Self.emptyKey { break }
-                    slot = (slot + 1) & mask
+                    slot = Self.after(slot, capacity)
                 }
                 if editor[slot].key == Self.emptyKey { count += 1 }
                 editor[slot] = Slot(key: entry.address, answer: entry.answer, due: entry.due)
@@ -155,23 +168,23 @@ public final class GroupTable: @unchecked Sendable {
                 if remove(address, from: &editor) { count -= 1 }
             }
         }
-        return GroupTable(ttl: ttl, answers: answers, count: count, chunks: editor.finish(), mask: mask)
+        return GroupTable(ttl: ttl, answers: answers, count: count, chunks: editor.finish(), capacity: capacity)
     }
 
     /// Linear-probing removal by backward shift: later entries of the same
     /// run move up, so no tombstones are left behind.
     private func remove(_ address: UInt32, from editor: inout ChunkEditor) -> Bool {
-        var hole = Self.hash(address) & mask
+        var hole = Self.home(address, capacity)
         while editor[hole].key != address {
             if editor[hole].key == Self.emptyKey { return false }
-            hole = (hole + 1) & mask
+            hole = Self.after(hole, capacity)
         }
         var next = hole
         while true {
-            next = (next + 1) & mask
+            next = Self.after(next, capacity)
             let entry = editor[next]
             if entry.key == Self.emptyKey { break }
-            let home = Self.hash(entry.key) & mask
+            let home = Self.home(entry.key, capacity)
             // The entry may stay when its home lies cyclically in (hole, next].
             let stays = hole <= next ? (hole < home && home <= next) : (hole < home || home <= next)
             if stays { continue }

@@ -98,6 +98,26 @@ public final class WebHeadAnswer: @unchecked Sendable, Equatable {
             address6Records: UnsafeRawBufferPointer(rebasing: base[v4Bytes..<v6At]), address6Count: v6Count))
     }
 
+    /// An answer of its own holding a copy of `view`'s records.
+    public convenience init(copying view: View) {
+        let parts = [view.cname, view.addressRecords, view.address6Records]
+        let storage = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, parts.reduce(0) { $0 + $1.count }),
+                                                             alignment: 8)
+        var starts: [Int] = []
+        var at = 0
+        for part in parts {
+            starts.append(at)
+            UnsafeMutableRawBufferPointer(rebasing: storage[at..<(at + part.count)]).copyMemory(from: part)
+            at += part.count
+        }
+        let base = UnsafeRawBufferPointer(storage)
+        func slice(_ index: Int) -> UnsafeRawBufferPointer {
+            UnsafeRawBufferPointer(rebasing: base[starts[index]..<(starts[index] + parts[index].count)])
+        }
+        self.init(storage: storage, view: View(cname: slice(0), addressRecords: slice(1), addressCount: view.addressCount,
+                                               address6Records: slice(2), address6Count: view.address6Count))
+    }
+
     private init(storage: UnsafeMutableRawBufferPointer, view: View) {
         self.storage = storage
         self.view = view

@@ -87,8 +87,7 @@ import ZoneData
     func piecewiseSnapshotAnswersLikeAFullBuild(seed: UInt64) {
         var random = SeededRandom(seed: seed)
         var model = FailoverModel()
-        var indexes = AnswerIndexes(model: model)
-        var snapshot = SnapshotBuilder.build(model: model, zone: Self.zone, ttl: 30, indexes: indexes)
+        var snapshot = SnapshotBuilder.build(model: model, zone: Self.zone, ttl: 30)
         for round in 0..<400 {
             var events: [ModelEvent] = []
             for _ in 0..<Int.random(in: 1...8, using: &random) {
@@ -96,7 +95,7 @@ import ZoneData
                 events += (try? model.apply(mutation)) ?? []
             }
             let previous = snapshot
-            let update = SnapshotBuilder.update(snapshot, events: events, model: model, indexes: &indexes)
+            let update = SnapshotBuilder.update(snapshot, events: events, model: model)
             snapshot = update.snapshot
             let full = SnapshotBuilder.build(model: model, zone: Self.zone, ttl: 30)
             #expect(snapshot.serial == full.serial)

@@ -101,6 +101,42 @@ import Testing
             }
         }
     }
+
+    /// Leaves pack their answers' records back to back: every kind and size
+    /// (a CNAME, v4 and v6 mixes, the largest list) reads back byte for byte
+    /// through both the view and a copied answer, after updates too.
+    @Test func packedLeavesKeepEveryKindOfAnswer() throws {
+        let big = (0..<255).map { index in
+            index % 2 == 0 ? [10, 1, 0, UInt8(index)] : [UInt8](repeating: UInt8(index), count: 16)
+        }
+        let kinds: [WebHeadAnswer?] = [
+            .hostname(try DomainName("lb.example.net")), .addresses([[192, 0, 2, 1]]), nil,
+            .addresses([[192, 0, 2, 1], Array(0..<16), [198, 51, 100, 7]]), .addresses(big), .addresses([]),
+            .hostname(try DomainName(String(repeating: "a", count: 63) + ".example.net")),
+        ]
+        let answers = (0..<300).map { kinds[$0 % kinds.count] }
+        func expectSame(_ table: AnswerTable, _ answers: [WebHeadAnswer?]) {
+            for (index, answer) in answers.enumerated() {
+                let view = table.view(Int32(index))
+                #expect((view == nil) == (answer == nil), "index \(index)")
+                #expect(view.map { Array($0.cname) } == answer?.cname, "index \(index)")
+                #expect(view.map { Array($0.addressRecords) } == answer?.addressRecords, "index \(index)")
+                #expect(view.map { Array($0.address6Records) } == answer?.address6Records, "index \(index)")
+                #expect(view?.addressCount == answer?.addressCount && view?.address6Count == answer?.address6Count)
+                #expect(table[Int32(index)] == answer, "index \(index)")
+            }
+        }
+        let table = AnswerTable(answers)
+        expectSame(table, answers)
+        var changed = answers
+        var changes: [(index: Int32, answer: WebHeadAnswer?)] = []
+        for index in stride(from: 3, to: 300, by: 7) {
+            changed[index] = kinds[(index + 3) % kinds.count]
+            changes.append((Int32(index), changed[index]))
+        }
+        expectSame(table.updating(changes), changed)
+        expectSame(table, answers)
+    }
 }
 
 @Suite struct WebHeadAnswerTests {

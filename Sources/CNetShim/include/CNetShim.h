@@ -5,6 +5,8 @@
 #include <stdint.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
+// malloc_trim, for the daemon to hand pages freed by loading back to the system.
+#include <malloc.h>
 
 /// One datagram slot of a batch: its buffer, its length and its peer address.
 typedef struct fo_datagram {

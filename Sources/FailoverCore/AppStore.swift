@@ -1,0 +1,326 @@
+/// The model's apps, packed: a slab of 12-byte rows whose id, name and web
+/// head are one record in a shared byte arena, an id index of 4-byte slots,
+/// and a free list so removed rows are reused. A row's number (its slot) is
+/// what group rows store instead of an ``AppID``.
+///
+/// A slot can also hold a bare id that groups reference but that is not an
+/// app (only in a state read from disk that ``FailoverModel/invariantViolation()``
+/// then refuses); it lives while a group references it.
+///
+/// Arena record: u8 id length, id, u8 kind (``Kind``); for an app then a
+/// big-endian u16 name length, name, and the web head: a hostname as u8
+/// length and bytes, addresses as u8 count then per address u8 length (4 or
+/// 16) and bytes.
+struct AppStore: Sendable {
+    /// 12 bytes: the record's offset (52 bits) and length (12 bits) packed into two words.
+    struct Row: Sendable {
+        private var offsetLow: UInt32
+        /// Bits 0-11: record length; bits 12-31: offset bits 32-51.
+        private var lengthAndOffsetHigh: UInt32
+        /// First membership edge + 1 (see ``GroupStore``); 0 when in no group.
+        var members: UInt32
+
+        /// Longest record, with room: id 1 + 128, kind 1, name 2 + 800, head 1 + 16 x 17.
+        static let maxLength = 1 << 12 - 1
+
+        init(offset: Int, length: UInt32, members: UInt32) {
+            offsetLow = 0
+            lengthAndOffsetHigh = 0
+            self.members = members
+            self.offset = offset
+            self.length = length
+        }
+
+        /// Where the record starts in ``AppStore/arena``.
+        var offset: Int {
+            get { Int(offsetLow) | Int(lengthAndOffsetHigh >> 12) << 32 }
+            set {
+                offsetLow = UInt32(truncatingIfNeeded: newValue)
+                lengthAndOffsetHigh = lengthAndOffsetHigh & 0xFFF | UInt32(newValue >> 32) << 12
+            }
+        }
+
+        /// Record length; 0 marks a free row.
+        var length: UInt32 {
+            get { lengthAndOffsetHigh & 0xFFF }
+            set {
+                precondition(newValue <= UInt32(Self.maxLength), "app record of \(newValue) bytes")
+                lengthAndOffsetHigh = lengthAndOffsetHigh & ~0xFFF | newValue
+            }
+        }
+    }
+
+    enum Kind: UInt8 {
+        case noWebHead = 0
+        case hostname = 1
+        case addresses = 2
+        /// A referenced id that is not an app.
+        case reference = 3
+    }
+
+    private var slab = Slab<Row>()
+    private var arena: [UInt8] = []
+    /// Arena bytes no row points at; compacted away when they outgrow the rest.
+    private var garbage = 0
+    private var index = RowIndex()
+    /// Apps, not counting bare references.
+    private(set) var count = 0
+
+    /// Arena garbage below this is never worth a compaction pass: 1 MiB.
+    private static let compactionFloor = 1 << 20
+
+    init() {}
+
+    var rows: [Row] { slab.rows }
+
+    // MARK: Lookup
+
+    /// The slot holding `id` (an app or a bare reference), or nil.
+    func slot(of id: AppID) -> Int? {
+        var text = id.rawValue
+        return text.withUTF8 { key in
+            index.find(hash: Self.hash(key)) { row in idBytes(row) { $0.elementsEqual(key) } }
+        }
+    }
+
+    /// Whether `slot` holds an app (not a free row or a bare reference).
+    func isApp(_ slot: Int) -> Bool {
+        slab[slot].length != 0 && kind(slot) != .reference
+    }
+
+    func id(at slot: Int) -> AppID {
+        idBytes(slot) { AppID(unchecked: String(decoding: $0, as: UTF8.self)) }
+    }
+
+    /// The app in `slot`, or nil for a bare reference.
+    func app(at slot: Int) -> App? {
+        let row = slab[slot]
+        var at = row.offset + 1 + Int(arena[row.offset])
+        let id = self.id(at: slot)
+        guard let kind = Kind(rawValue: arena[at]), kind != .reference else { return nil }
+        at += 1
+        let nameLength = Int(arena[at]) << 8 | Int(arena[at + 1])
+        at += 2
+        let name = String(decoding: arena[at..<(at + nameLength)], as: UTF8.self)
+        at += nameLength
+        let head: WebHead?
+        switch kind {
+        case .noWebHead, .reference:
+            head = nil
+        case .hostname:
+            let length = Int(arena[at])
+            head = .hostname(String(decoding: arena[(at + 1)..<(at + 1 + length)], as: UTF8.self))
+        case .addresses:
+            var list: [IPAddress] = []
+            let count = Int(arena[at])
+            list.reserveCapacity(count)
+            at += 1
+            for _ in 0..<count {
+                let length = Int(arena[at])
+                list.append(IPAddress(bytes: Array(arena[(at + 1)..<(at + 1 + length)]))!)
+                at += 1 + length
+            }
+            head = .addresses(list)
+        }
+        return App(unchecked: id, name: name, webHead: head)
+    }
+
+    /// Whether `slot` holds exactly `app`, compared as record bytes.
+    func holds(_ app: App, at slot: Int) -> Bool {
+        let record = Self.record(app)
+        let row = slab[slot]
+        return Int(row.length) == record.count && arena[row.offset..<(row.offset + record.count)].elementsEqual(record)
+    }
+
+    /// The pieces of the app record in `slot` as slices of the arena: id,
+    /// name, kind and the web head bytes (a hostname without its length; an
+    /// address list as count, then length and bytes of each). Nil for a bare reference.
+    func parts(_ slot: Int) -> (id: ArraySlice<UInt8>, name: ArraySlice<UInt8>, kind: Kind, head: ArraySlice<UInt8>)? {
+        let row = slab[slot]
+        let idEnd = row.offset + 1 + Int(arena[row.offset])
+        guard let kind = Kind(rawValue: arena[idEnd]), kind != .reference else { return nil }
+        let nameStart = idEnd + 3
+        let nameEnd = nameStart + (Int(arena[idEnd + 1]) << 8 | Int(arena[idEnd + 2]))
+        let end = row.offset + Int(row.length)
+        let head = kind == .hostname ? arena[(nameEnd + 1)..<end] : arena[nameEnd..<end]
+        return (arena[(row.offset + 1)..<idEnd], arena[nameStart..<nameEnd], kind, head)
+    }
+
+    /// Slots of the apps sorted by id (byte order, which is `AppID` order for their ASCII ids).
+    func appSlotsByID() -> [Int] {
+        arena.withUnsafeBufferPointer { all in
+            func id(_ slot: Int) -> UnsafeBufferPointer<UInt8> {
+                let offset = slab[slot].offset
+                return UnsafeBufferPointer(rebasing: all[(offset + 1)..<(offset + 1 + Int(all[offset]))])
+            }
+            return appSlots.sorted { id($0).lexicographicallyPrecedes(id($1)) }
+        }
+    }
+
+    /// Slots of the apps, in slot order.
+    var appSlots: some Sequence<Int> { slab.rows.indices.lazy.filter { isApp($0) } }
+
+    // MARK: Changes
+
+    /// Makes room for `count` apps (a load that knows how many).
+    mutating func reserve(_ count: Int) {
+        slab.reserve(count)
+        let hashOf = hasher()
+        index.reserve(count, hashOf: hashOf)
+    }
+
+    /// Stores `app` (new or replacing the one with its id); returns its slot.
+    @discardableResult
+    mutating func put(_ app: App) -> Int {
+        let record = Self.record(app)
+        if let slot = slot(of: app.id) {
+            if !isApp(slot) { count += 1 }
+            let row = slab[slot]
+            if Int(row.length) == record.count {
+                arena.replaceSubrange(row.offset..<(row.offset + record.count), with: record)
+            } else {
+                garbage += Int(row.length)
+                slab[slot].offset = arena.count
+                slab[slot].length = UInt32(record.count)
+                arena += record
+                compactIfWasteful()
+            }
+            return slot
+        }
+        count += 1
+        return insert(record)
+    }
+
+    /// The slot of `id`, adding a bare reference if it is not held yet.
+    mutating func reference(_ id: AppID) -> Int {
+        if let slot = slot(of: id) { return slot }
+        let utf8 = Array(id.rawValue.utf8)
+        return insert([UInt8(utf8.count)] + utf8 + [Kind.reference.rawValue])
+    }
+
+    /// Removes the app in `slot`; a slot groups still reference stays as a bare reference.
+    mutating func remove(_ slot: Int) {
+        guard isApp(slot) else { return }
+        count -= 1
+        if slab[slot].members != 0 {
+            let offset = slab[slot].offset
+            let kindAt = offset + 1 + Int(arena[offset])
+            garbage += Int(slab[slot].length) - (kindAt + 1 - offset)
+            arena[kindAt] = Kind.reference.rawValue
+            slab[slot].length = UInt32(kindAt + 1 - offset)
+        } else {
+            release(slot)
+        }
+    }
+
+    /// Frees `slot` if it is a bare reference no group holds any more.
+    mutating func dropIfUnreferenced(_ slot: Int) {
+        if slab[slot].members == 0, slab[slot].length != 0, kind(slot) == .reference { release(slot) }
+    }
+
+    mutating func setMembers(_ slot: Int, _ edge: UInt32) { slab[slot].members = edge }
+
+    // MARK: Storage
+
+    private mutating func insert(_ record: [UInt8]) -> Int {
+        let slot = slab.add(Row(offset: arena.count, length: UInt32(record.count), members: 0))
+        arena += record
+        let hashOf = hasher()
+        index.insert(row: slot, hash: hashOf(slot), hashOf: hashOf)
+        return slot
+    }
+
+    private mutating func release(_ slot: Int) {
+        do {
+            // The hasher's copies are gone before the rows change (else they would be copied whole).
+            let hashOf = hasher()
+            index.remove(row: slot, hash: hashOf(slot), hashOf: hashOf)
+        }
+        garbage += Int(slab[slot].length)
+        slab.release(slot, as: Row(offset: 0, length: 0, members: 0))
+        compactIfWasteful()
+    }
+
+    /// Rewrites the arena without garbage once garbage is over half of it:
+    /// O(live bytes), at most once per as many bytes written, so O(1) a change amortized.
+    private mutating func compactIfWasteful() {
+        guard garbage > Self.compactionFloor, garbage * 2 > arena.count else { return }
+        var packed: [UInt8] = []
+        packed.reserveCapacity(arena.count - garbage)
+        for slot in slab.rows.indices where slab[slot].length != 0 {
+            let row = slab[slot]
+            slab[slot].offset = packed.count
+            packed += arena[row.offset..<(row.offset + Int(row.length))]
+        }
+        arena = packed
+        garbage = 0
+    }
+
+    private func kind(_ slot: Int) -> Kind? {
+        let offset = slab[slot].offset
+        return Kind(rawValue: arena[offset + 1 + Int(arena[offset])])
+    }
+
+    private func idBytes<T>(_ slot: Int, _ body: (UnsafeBufferPointer<UInt8>) -> T) -> T {
+        let offset = slab[slot].offset
+        return arena.withUnsafeBufferPointer { all in
+            body(UnsafeBufferPointer(rebasing: all[(offset + 1)..<(offset + 1 + Int(all[offset]))]))
+        }
+    }
+
+    /// The hash of any slot's id, over a copy of the storage so the index can change meanwhile.
+    private func hasher() -> (Int) -> Int {
+        let rows = slab.rows
+        let arena = arena
+        return { slot in
+            let offset = rows[slot].offset
+            return arena.withUnsafeBufferPointer { all in
+                Self.hash(UnsafeBufferPointer(rebasing: all[(offset + 1)..<(offset + 1 + Int(all[offset]))]))
+            }
+        }
+    }
+
+    private static func hash(_ key: UnsafeBufferPointer<UInt8>) -> Int {
+        var hasher = Hasher()
+        hasher.combine(bytes: UnsafeRawBufferPointer(key))
+        return hasher.finalize()
+    }
+
+    /// The arena record of `app`; every length fits its field (ids 128
+    /// bytes, names 200 scalars so at most 800 bytes, hostnames 253, 16 addresses).
+    static func record(_ app: App) -> [UInt8] {
+        var bytes: [UInt8] = []
+        let id = app.id.rawValue.utf8
+        let name = app.name.utf8
+        bytes.reserveCapacity(id.count + name.count + 24)
+        bytes.append(UInt8(id.count))
+        bytes += id
+        switch app.webHead {
+        case nil: bytes.append(Kind.noWebHead.rawValue)
+        case .hostname: bytes.append(Kind.hostname.rawValue)
+        case .addresses: bytes.append(Kind.addresses.rawValue)
+        }
+        bytes.append(UInt8(name.count >> 8))
+        bytes.append(UInt8(name.count & 0xFF))
+        bytes += name
+        switch app.webHead {
+        case nil:
+            break
+        case .hostname(let host):
+            bytes.append(UInt8(host.utf8.count))
+            bytes += host.utf8
+        case .addresses(let list):
+            bytes.append(UInt8(list.count))
+            for address in list {
+                bytes.append(UInt8(address.bytes.count))
+                bytes += address.bytes
+            }
+        }
+        return bytes
+    }
+
+    /// Bytes held, for the memory breakdown.
+    var byteCount: Int {
+        slab.byteCount + arena.capacity + index.byteCount
+    }
+}
