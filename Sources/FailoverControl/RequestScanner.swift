@@ -17,9 +17,10 @@ struct RequestScanner {
     }
 
     /// The argument names any operation defines; a request using another name goes to the full parser.
-    enum Key: Int, CaseIterable {
+    enum Key: Int {
         case app, name, webHead, address, primary, backup, ifVersion, to, delaySeconds, requestedBy, `protocol`
 
+        /// The wire names, by raw value.
         static let spellings: [[UInt8]] = [
             "app", "name", "web_head", "address", "primary", "backup", "if_version", "to", "delay_seconds",
             "requested_by", "protocol",
@@ -28,7 +29,7 @@ struct RequestScanner {
 
     /// The arguments read, by ``Key``; nil where absent.
     struct Args {
-        var values: [Value?] = Array(repeating: nil, count: Key.allCases.count)
+        var values: [Value?] = Array(repeating: nil, count: Key.spellings.count)
         /// Bit `key.rawValue` set for each argument given.
         var present: UInt16 = 0
 
@@ -201,7 +202,7 @@ struct RequestScanner {
         repeat {
             skipWhitespace()
             guard let name = rawString(), colon() else { return nil }
-            guard let key = Key.allCases.first(where: { equal(name, Key.spellings[$0.rawValue]) }),
+            guard let raw = Key.spellings.firstIndex(where: { equal(name, $0) }), let key = Key(rawValue: raw),
                 args.present & 1 << key.rawValue == 0
             else { return nil }
             args.present |= 1 << key.rawValue
