@@ -82,6 +82,8 @@ public final class ControlServer: Sendable {
     /// Binds the socket (replacing a stale file, refusing a live one), or
     /// takes a listening socket from systemd, and starts accepting.
     public func start(adopting passedSocket: Int32? = nil) async throws {
+        // Before the first connection: a commit's replies are written when its batch is over.
+        await service.addBatchObserver { [batchSends] in batchSends.run() }
         let idle = settings.idleTimeout
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 64)
@@ -124,7 +126,6 @@ public final class ControlServer: Sendable {
             guard hub.count > 0 else { return }
             hub.publish(ModelViews.events(events, model: model, origin: origin, at: at).map(\.line))
         }
-        await service.addBatchObserver { [batchSends] in batchSends.run() }
         listenerChannel.withLockedValue { $0 = channel }
         ownsPath = passedSocket == nil
         logger.info("control socket at \(passedSocket == nil ? settings.path : "fd \(passedSocket!) from systemd")")
