@@ -1,18 +1,15 @@
 /// Pre-rendered answers by index (one per app), in a two-level persistent
-/// trie of 32 x 32 answers under each top entry: replacing one answer copies
-/// a leaf of 32 references, a node of 32, and the top array (one entry per
-/// 1,024 answers), not the table. At a million answers a commit's changes
-/// land in different nodes, so the leaf and node copies are its cost: 32 x 32
-/// keeps them half of what 64 x 64 cost, for a top array of under 1,000
-/// entries.
+/// trie of 64 x 64 answers under each top entry: replacing one answer copies
+/// a leaf of 64 references, a node of 64, and the top array (one entry per
+/// 4,096 answers), not the table.
 ///
 /// Beside the references, each level keeps plain pointers to the level
 /// below and each leaf the answers' ``WebHeadAnswer/View``s, so a lookup is
 /// three loads with no reference counting.
 public final class AnswerTable: @unchecked Sendable {
-    static let leafShift = 5
+    static let leafShift = 6
     static let leafSize = 1 << leafShift
-    static let nodeShift = 10
+    static let nodeShift = 12
     static let nodeSize = 1 << (nodeShift - leafShift)
 
     typealias Views = UnsafeMutablePointer<WebHeadAnswer.View?>
