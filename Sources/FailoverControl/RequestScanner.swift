@@ -136,7 +136,8 @@ struct RequestScanner {
                 let primary = update(args[.primary]), let backup = update(args[.backup]),
                 let ifVersion = optionalUInt64(args[.ifVersion])
             else { return nil }
-            return .groupUpdate(GroupUpdateArgs(address: address, primary: primary, backup: backup, ifVersion: ifVersion))
+            return .groupUpdate(
+                GroupUpdateArgs(address: address, primary: primary, backup: backup, ifVersion: ifVersion))
         case .groupSwitch:
             guard args.only(.address, .to, .delaySeconds, .requestedBy), case .string(let address)? = args[.address],
                 case .string(let toName)? = args[.to], let to = ControlRole(rawValue: toName),
@@ -148,7 +149,8 @@ struct RequestScanner {
             case .integer(let seconds)?: delay = Double(seconds)
             default: return nil
             }
-            return .groupSwitch(GroupSwitchArgs(address: address, to: to, delaySeconds: delay, requestedBy: requestedBy))
+            return .groupSwitch(
+                GroupSwitchArgs(address: address, to: to, delaySeconds: delay, requestedBy: requestedBy))
         case .hello:
             guard args.only(.protocol) else { return nil }
             switch args[.protocol] {

@@ -5,7 +5,9 @@ import Testing
 /// Lines written straight into bytes must equal the encoding of the JSON value they stand for.
 @Suite("Direct encoding")
 struct DirectEncodingTests {
-    static let strings = ["", "plain", "quote \" and \\ backslash", "line\nbreak\r\ttab", "\u{01}\u{1F}\u{7F}", "é → 🙂"]
+    static let strings = [
+        "", "plain", "quote \" and \\ backslash", "line\nbreak\r\ttab", "\u{01}\u{1F}\u{7F}", "é → 🙂",
+    ]
 
     static let apps: [AppInfo] = strings.flatMap { text in
         [
@@ -51,7 +53,7 @@ struct DirectEncodingTests {
         #expect(line == ControlResponse.success(id: 7, result: app.json).line)
         #expect(
             String(decoding: line, as: UTF8.self)
-                == #"{"id":7,"ok":true,"result":{"app":"a1","name":"Shop","status":"online","web_head":{"hostname":"lb.example.net"}}}"#
-                + "\n")
+                == #"{"id":7,"ok":true,"result":{"app":"a1","name":"Shop","status":"online","#
+                + #""web_head":{"hostname":"lb.example.net"}}}"# + "\n")
     }
 }
