@@ -95,7 +95,7 @@ let package = Package(
         ),
         .testTarget(name: "FailoverCoreTests", dependencies: ["FailoverCore", "CCRC32C", "TestSupport"]),
         .testTarget(name: "ZoneTransferTests", dependencies: ["ZoneTransfer", "ZoneData", "DNSWire"]),
-        .testTarget(name: "FailoverControlTests", dependencies: ["FailoverControl"]),
+        .testTarget(name: "FailoverControlTests", dependencies: ["FailoverControl", "TestSupport"]),
         .testTarget(name: "IntegrationTests", dependencies: ["DNSWire", "FailoverControl", "TestSupport"]),
         // The fuzz targets' checks (shared with Fuzz/run) and the replay of every input they crashed on.
         .testTarget(

@@ -21,6 +21,33 @@ public struct AppInfo: Sendable, Hashable {
         ])
     }
 
+    /// Appends the same bytes as `json.write(into:)`, without building the object.
+    public func write(into output: inout [UInt8]) {
+        output.append(contentsOf: #"{"app":"#.utf8)
+        JSONValue.writeString(app, into: &output)
+        output.append(contentsOf: #","name":"#.utf8)
+        JSONValue.writeString(name, into: &output)
+        output.append(contentsOf: #","status":"#.utf8)
+        JSONValue.writeString(status.rawValue, into: &output)
+        output.append(contentsOf: #","web_head":"#.utf8)
+        switch webHead {
+        case .hostname(let hostname)?:
+            output.append(contentsOf: #"{"hostname":"#.utf8)
+            JSONValue.writeString(hostname, into: &output)
+            output.append(UInt8(ascii: "}"))
+        case .addresses(let addresses)?:
+            output.append(contentsOf: #"{"addresses":["#.utf8)
+            for (index, address) in addresses.enumerated() {
+                if index > 0 { output.append(UInt8(ascii: ",")) }
+                JSONValue.writeString(address, into: &output)
+            }
+            output.append(contentsOf: "]}".utf8)
+        case nil:
+            output.append(contentsOf: "null".utf8)
+        }
+        output.append(UInt8(ascii: "}"))
+    }
+
     public init?(json: JSONValue) {
         guard let app = json["app"]?.stringValue, let name = json["name"]?.stringValue,
             let statusName = json["status"]?.stringValue, let status = AppStatusName(rawValue: statusName)

@@ -15,6 +15,8 @@ public struct ControlLineFramer: Sendable {
 
     public let maximumLineLength: Int
     private var buffer: [UInt8] = []
+    /// Where the bytes not yet returned start: lines are cut off the front only when more bytes arrive.
+    private var start = 0
     private var scanned = 0
     private var discarding = false
 
@@ -23,10 +25,11 @@ public struct ControlLineFramer: Sendable {
     }
 
     /// Bytes held that do not yet form a complete line.
-    public var bufferedCount: Int { buffer.count }
+    public var bufferedCount: Int { buffer.count - start }
 
     /// Appends bytes received from the stream.
     public mutating func append<Bytes: Sequence<UInt8>>(_ bytes: Bytes) {
+        compact()
         buffer.append(contentsOf: bytes)
     }
 
@@ -34,6 +37,7 @@ public struct ControlLineFramer: Sendable {
     public mutating func next() -> Frame? {
         while true {
             guard let newline = buffer[scanned...].firstIndex(of: UInt8(ascii: "\n")) else {
+                compact()
                 scanned = buffer.count
                 if !discarding, buffer.count >= maximumLineLength {
                     discarding = true
@@ -47,9 +51,9 @@ public struct ControlLineFramer: Sendable {
                 }
                 return nil
             }
-            var line = Array(buffer[..<newline])
-            buffer.removeSubrange(...newline)
-            scanned = 0
+            var line = start..<newline
+            start = newline + 1
+            scanned = start
             if discarding {
                 discarding = false
                 continue
@@ -58,9 +62,17 @@ public struct ControlLineFramer: Sendable {
             if line.count + 1 > maximumLineLength {
                 return .tooLarge
             }
-            if line.last == UInt8(ascii: "\r") { line.removeLast() }
-            if line.allSatisfy({ $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }) { continue }
-            return .line(line)
+            if buffer[line].last == UInt8(ascii: "\r") { line = line.lowerBound..<(line.upperBound - 1) }
+            if buffer[line].allSatisfy({ $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }) { continue }
+            return .line(Array(buffer[line]))
         }
+    }
+
+    /// Drops the bytes of lines already returned.
+    private mutating func compact() {
+        guard start > 0 else { return }
+        buffer.removeSubrange(..<start)
+        scanned -= start
+        start = 0
     }
 }

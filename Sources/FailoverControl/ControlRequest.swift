@@ -122,11 +122,22 @@ public struct ControlRequest: Sendable, Hashable {
     }
 
     /// Decodes a line all the way to a command; any failure comes back as a rejection carrying the id.
+    ///
+    /// A well-formed line is read in one pass by ``RequestScanner``; any other goes through the full parser,
+    /// which gives the same result or the error.
     public static func decodeCommand<Bytes: Collection<UInt8>>(
         line: Bytes
     ) throws(Rejection)
         -> (id: JSONValue, command: ControlCommand)
     {
+        let fast = line.withContiguousStorageIfAvailable { bytes -> (id: JSONValue, command: ControlCommand)? in
+            var end = bytes.count
+            if end > 0, bytes[end - 1] == UInt8(ascii: "\n") { end -= 1 }
+            if end > 0, bytes[end - 1] == UInt8(ascii: "\r") { end -= 1 }
+            guard end < maximumLineLength else { return nil }
+            return RequestScanner.decode(UnsafeBufferPointer(rebasing: bytes[..<end]))
+        }
+        if let decoded = fast ?? nil { return decoded }
         let request = try ControlRequest(line: line)
         do {
             return (request.id, try request.command())

@@ -20,11 +20,37 @@ public enum ControlResponse: Sendable, Hashable {
         }
     }
 
-    /// The encoded line, `\n` included.
+    /// The encoded line, `\n` included: the same bytes as `json`'s encoding, written without building it.
     public var line: [UInt8] {
+        switch self {
+        case .success(let id, let result):
+            var encoded: [UInt8] = []
+            result.write(into: &encoded)
+            return Self.successLine(id: id, encodedResult: encoded)
+        case .failure(let id, let error):
+            var output: [UInt8] = []
+            output.reserveCapacity(64 + error.message.utf8.count)
+            output.append(contentsOf: #"{"error":{"code":"#.utf8)
+            JSONValue.writeString(error.code.rawValue, into: &output)
+            output.append(contentsOf: #","message":"#.utf8)
+            JSONValue.writeString(error.message, into: &output)
+            output.append(contentsOf: #"},"id":"#.utf8)
+            id.write(into: &output)
+            output.append(contentsOf: #","ok":false}"#.utf8)
+            output.append(UInt8(ascii: "\n"))
+            return output
+        }
+    }
+
+    /// The success line (`\n` included) for a result already encoded as one JSON value.
+    public static func successLine(id: JSONValue, encodedResult: [UInt8]) -> [UInt8] {
         var output: [UInt8] = []
-        json.write(into: &output)
-        output.append(UInt8(ascii: "\n"))
+        output.reserveCapacity(encodedResult.count + 40)
+        output.append(contentsOf: #"{"id":"#.utf8)
+        id.write(into: &output)
+        output.append(contentsOf: #","ok":true,"result":"#.utf8)
+        output.append(contentsOf: encodedResult)
+        output.append(contentsOf: "}\n".utf8)
         return output
     }
 

@@ -24,6 +24,9 @@ public struct App: Hashable, Sendable, Codable {
 
     /// Throws `bad_request` unless `name` has 1 to 200 Unicode scalars and none is a control character.
     public static func validateName(_ name: String) throws(FailoverError) {
+        // Printable ASCII, the common case: one scalar a byte and no control character, so only the length counts.
+        let utf8 = name.utf8
+        if !utf8.isEmpty, utf8.count <= maxNameLength, utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) { return }
         let scalars = name.unicodeScalars
         guard !scalars.isEmpty else { throw .badRequest("app name is empty") }
         guard scalars.count <= maxNameLength else {

@@ -19,6 +19,14 @@ struct JournalRecord: Codable, Equatable {
         Self.framed(MutationBinary.encode(seq: seq, mutation))
     }
 
+    /// Appends the framed bytes of this record to `bytes` (one buffer for a whole batch).
+    func encode(into bytes: inout [UInt8]) {
+        let payload = MutationBinary.encode(seq: seq, mutation)
+        Self.appendBigEndian(UInt32(payload.count), to: &bytes)
+        Self.appendBigEndian(CRC32C.checksum(payload), to: &bytes)
+        bytes += payload
+    }
+
     /// The framed bytes in the JSON payload of format 1 (for upgrade tests).
     func encodedAsJSON() throws(FailoverError) -> [UInt8] {
         do {

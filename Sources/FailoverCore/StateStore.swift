@@ -167,10 +167,12 @@ public final class StateStore {
         if let failure { throw .unavailable(failure) }
         guard !mutations.isEmpty else { return nil }
         var bytes: [UInt8] = []
+        // Most records are well under 128 bytes; one reservation covers a typical batch.
+        bytes.reserveCapacity(mutations.count * 128)
         var seq = lastSequence
         for mutation in mutations {
             seq += 1
-            bytes += JournalRecord(seq: seq, mutation: mutation).encoded()
+            JournalRecord(seq: seq, mutation: mutation).encode(into: &bytes)
         }
         let start = journalLength
         do {

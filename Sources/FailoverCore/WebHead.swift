@@ -44,11 +44,14 @@ public enum WebHead: Hashable, Sendable, Codable {
         guard name.utf8.count <= maxHostnameLength else {
             throw .badRequest("hostname is \(name.utf8.count) characters long; the limit is \(maxHostnameLength)")
         }
-        let labels = name.utf8.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
-        guard labels.count >= 2 else {
+        let utf8 = name.utf8
+        guard utf8.contains(UInt8(ascii: ".")) else {
             throw .badRequest("hostname \(quoted(input)) needs at least two labels, like lb.example.net")
         }
-        for label in labels {
+        var labelStart = utf8.startIndex
+        while true {
+            let labelEnd = utf8[labelStart...].firstIndex(of: UInt8(ascii: ".")) ?? utf8.endIndex
+            let label = utf8[labelStart..<labelEnd]
             guard !label.isEmpty else { throw .badRequest("hostname \(quoted(input)) has an empty label") }
             guard label.count <= maxLabelLength else {
                 throw .badRequest("hostname \(quoted(input)) has a label longer than \(maxLabelLength) characters")
@@ -59,11 +62,19 @@ public enum WebHead: Hashable, Sendable, Codable {
             guard label.first != UInt8(ascii: "-"), label.last != UInt8(ascii: "-") else {
                 throw .badRequest("hostname \(quoted(input)) has a label starting or ending with '-'")
             }
+            guard labelEnd < utf8.endIndex else {
+                // RFC 3696 section 2: a top-level label is never all digits, so "192.0.2.1" is an address, not a
+                // name.
+                if label.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) {
+                    throw .badRequest(
+                        "hostname \(quoted(input)) ends in an all-numeric label; use \"addresses\" for IPs")
+                }
+                break
+            }
+            labelStart = utf8.index(after: labelEnd)
         }
-        // RFC 3696 section 2: a top-level label is never all digits, so "192.0.2.1" is an address, not a name.
-        if let top = labels.last, top.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) {
-            throw .badRequest("hostname \(quoted(input)) ends in an all-numeric label; use \"addresses\" for IPs")
-        }
+        // Only ASCII is left: lowercase it only when it has upper case.
+        guard utf8.contains(where: { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") }) else { return name }
         return name.lowercased()
     }
 

@@ -30,33 +30,40 @@ public final class ControlDispatcher: Sendable {
     public func handle(_ command: ControlCommand) async throws(ControlError) -> JSONValue {
         guard command.operation.isMutation else { return try await read(command).get() }
         let result = await withCheckedContinuation { continuation in
-            submit(command) { continuation.resume(returning: $0) }
+            do throws(ControlError) {
+                try submit(command) { continuation.resume(returning: $0) }
+            } catch {
+                continuation.resume(returning: .failure(error))
+            }
         }
-        return try result.get()
+        let encoded = try result.get()
+        do {
+            return try JSONValue.parse(encoded)
+        } catch {
+            throw .internal("\(command.operation.name) produced an unreadable result: \(error)")
+        }
     }
 
-    /// Starts a mutation without waiting; `completion` runs once it is
-    /// durable and served. Mutations submitted one after another commit in
-    /// that order. A command that only reads completes with `internal`.
+    /// Starts a mutation without waiting; `completion` runs inside the
+    /// service once it is durable and served, with the result encoded as one
+    /// JSON value. Mutations submitted one after another commit in that
+    /// order. Throws at once, without calling `completion`, for a command
+    /// whose arguments are invalid or that only reads (`internal`).
     public func submit(_ command: ControlCommand,
-                       completion: @escaping @Sendable (Result<JSONValue, ControlError>) -> Void)
+                       completion: @escaping @Sendable (Result<[UInt8], ControlError>) -> Void) throws(ControlError)
     {
-        do throws(ControlError) {
-            let (build, view) = try mutation(command)
-            service.submit(build, view: view) { result in
-                switch result {
-                case .success(let commit):
-                    if let view = commit.view {
-                        completion(.success(view))
-                    } else {
-                        completion(.failure(.internal("\(command.operation.name) committed without a result")))
-                    }
-                case .failure(let error):
-                    completion(.failure(ModelViews.error(error)))
+        let (build, view) = try mutation(command)
+        service.submit(build, view: view) { result in
+            switch result {
+            case .success(let commit):
+                if let view = commit.view {
+                    completion(.success(view))
+                } else {
+                    completion(.failure(.internal("\(command.operation.name) committed without a result")))
                 }
+            case .failure(let error):
+                completion(.failure(ModelViews.error(error)))
             }
-        } catch {
-            completion(.failure(error))
         }
     }
 
@@ -68,14 +75,21 @@ public final class ControlDispatcher: Sendable {
         switch command {
         case .appPut(let args):
             let app = try appFrom(args)
+            // After the put the model holds an app equal to `app`: the view reads it from here, not the model.
             return ({ _, _ throws(FailoverError) in .appPut(app) },
-                    { model, _ in ModelViews.app(model.apps[app.id] ?? app, model: model).json })
+                    { model, _ in
+                        var encoded: [UInt8] = []
+                        // An app with a hostname encodes in about 100 bytes: one allocation, no regrowth.
+                        encoded.reserveCapacity(192)
+                        ModelViews.app(app, model: model).write(into: &encoded)
+                        return encoded
+                    })
         case .appRemove(let args):
             let id = try appID(args.app)
             return ({ model, _ throws(FailoverError) in
                 guard model.apps[id] != nil else { throw .notFound("no app \(id.rawValue)") }
                 return .appRemove(id)
-            }, { _, _ in ControlResults.appRemoved(id.rawValue) })
+            }, { _, _ in Self.encode(ControlResults.appRemoved(id.rawValue)) })
         case .groupCreate(let args):
             let given = try args.address.map { text throws(ControlError) in try groupAddress(text) }
             let primary = try args.primary.map { text throws(ControlError) in try appID(text) }
@@ -94,7 +108,7 @@ public final class ControlDispatcher: Sendable {
                 return .groupCreate(address: address, primary: primary, backup: backup, now: now)
             }, { model, events in
                 for case .groupChanged(let group) in events {
-                    return ModelViews.group(model.groups[group.address] ?? group, origin: origin).json
+                    return Self.encode(ModelViews.group(model.groups[group.address] ?? group, origin: origin).json)
                 }
                 return nil
             })
@@ -106,7 +120,7 @@ public final class ControlDispatcher: Sendable {
                 guard model.groups[address] != nil else { throw .notFound("no group \(address)") }
                 return .groupUpdate(address: address, primary: primary, backup: backup, ifVersion: args.ifVersion,
                                     now: now)
-            }, { model, _ in model.groups[address].map { ModelViews.group($0, origin: origin).json } })
+            }, { model, _ in Self.encode(model.groups[address].map { ModelViews.group($0, origin: origin).json }) })
         case .groupSwitch(let args):
             let address = try groupAddress(args.address)
             let delay = args.delaySeconds.map { Int64(($0 * 1000).rounded()) } ?? service.defaultDelayMilliseconds
@@ -128,9 +142,9 @@ public final class ControlDispatcher: Sendable {
                     default: break
                     }
                 }
-                return model.groups[address].map {
+                return Self.encode(model.groups[address].map {
                     SwitchResult(group: ModelViews.group($0, origin: origin), outcome: outcome).json
-                }
+                })
             })
         case .groupCancel(let args):
             let address = try groupAddress(args.address)
@@ -139,16 +153,16 @@ public final class ControlDispatcher: Sendable {
                 return .groupCancel(address: address, now: now)
             }, { model, events in
                 let cancelled = events.contains { if case .switchCancelled = $0 { true } else { false } }
-                return model.groups[address].map {
+                return Self.encode(model.groups[address].map {
                     CancelResult(group: ModelViews.group($0, origin: origin), cancelled: cancelled).json
-                }
+                })
             })
         case .groupDelete(let args):
             let address = try groupAddress(args.address)
             return ({ model, _ throws(FailoverError) in
                 guard model.groups[address] != nil else { throw .notFound("no group \(address)") }
                 return .groupDelete(address: address)
-            }, { _, _ in ControlResults.groupDeleted(address.description) })
+            }, { _, _ in Self.encode(ControlResults.groupDeleted(address.description)) })
         default:
             throw .internal("\(command.operation.name) is not a mutation")
         }
@@ -220,6 +234,14 @@ public final class ControlDispatcher: Sendable {
         } catch {
             return .failure(error)
         }
+    }
+
+    /// A view's result encoded as one JSON value.
+    private static func encode(_ value: JSONValue?) -> [UInt8]? {
+        guard let value else { return nil }
+        var encoded: [UInt8] = []
+        value.write(into: &encoded)
+        return encoded
     }
 
     private func convert<T>(_ body: () throws(FailoverError) -> T) throws(ControlError) -> T {

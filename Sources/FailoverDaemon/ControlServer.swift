@@ -59,6 +59,8 @@ public final class ControlServer: Sendable {
     let requests = ManagedAtomic<Int>(0)
     let failures = ManagedAtomic<Int>(0)
     let metrics: ServiceMetrics
+    /// Replies completed by a commit, written once the whole batch is answered.
+    let batchSends = DeferredSends()
     private let listenerChannel = NIOLockedValueBox<Channel?>(nil)
     private nonisolated(unsafe) var ownsPath = true
 
@@ -80,6 +82,8 @@ public final class ControlServer: Sendable {
     /// Binds the socket (replacing a stale file, refusing a live one), or
     /// takes a listening socket from systemd, and starts accepting.
     public func start(adopting passedSocket: Int32? = nil) async throws {
+        // Before the first connection: a commit's replies are written when its batch is over.
+        await service.addBatchObserver { [batchSends] in batchSends.run() }
         let idle = settings.idleTimeout
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 64)
@@ -194,86 +198,90 @@ public final class ControlServer: Sendable {
     private func answer(inbound: NIOAsyncChannelInboundStream<ControlLineFramer.Frame>,
                         outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>, connection: Connection) async throws
     {
-        let eventLoop = connection.channel.eventLoop
-        let replies = ReplyQueue()
-        var unwritten: [EventLoopFuture<Void>] = []
-        try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask { try await replies.write(to: outbound) }
-            func send(_ reply: EventLoopFuture<[UInt8]>) async throws {
-                let written = eventLoop.makePromise(of: Void.self)
-                unwritten.append(written.futureResult)
-                replies.append(reply, written: written)
-                if unwritten.count >= Self.pipelineDepth { try await unwritten.removeFirst().get() }
-            }
-            func drain() async throws {
-                for future in unwritten { try await future.get() }
-                unwritten = []
-            }
-            var watchRequest: JSONValue? = nil
-            var failure: (any Error)? = nil
-            do {
-                requests: for try await frame in inbound {
-                    let line: [UInt8]
-                    switch frame {
-                    case .tooLarge:
-                        metrics.controlRequest(op: "invalid", result: ControlError.Code.tooLarge.rawValue)
-                        try await send(eventLoop.makeSucceededFuture(ControlRequest.Rejection.lineTooLarge.response.line))
-                        continue
-                    case .line(let bytes):
-                        line = bytes
-                    }
-                    requests.wrappingIncrement(ordering: .relaxed)
-                    let id: JSONValue
-                    let command: ControlCommand
-                    do throws(ControlRequest.Rejection) {
-                        (id, command) = try ControlRequest.decodeCommand(line: line)
-                    } catch {
-                        failures.wrappingIncrement(ordering: .relaxed)
-                        metrics.controlRequest(op: "invalid", result: error.error.code.rawValue)
-                        try await send(eventLoop.makeSucceededFuture(error.response.line))
-                        continue
-                    }
-                    if case .watch = command {
-                        metrics.controlRequest(op: command.operation.name, result: "ok")
-                        watchRequest = id
-                        break requests
-                    }
-                    // A read waits for every earlier reply, so it sees the earlier writes.
-                    if !command.operation.isMutation { try await drain() }
-                    let reply = eventLoop.makePromise(of: [UInt8].self)
-                    let finish: @Sendable (Result<JSONValue, ControlError>) -> Void = { [metrics, failures] result in
-                        switch result {
-                        case .success(let value):
-                            metrics.controlRequest(op: command.operation.name, result: "ok")
-                            reply.succeed(ControlResponse.success(id: id, result: value).line)
-                        case .failure(let error):
-                            failures.wrappingIncrement(ordering: .relaxed)
-                            metrics.controlRequest(op: command.operation.name, result: error.code.rawValue)
-                            reply.succeed(ControlResponse.failure(id: id, error: error).line)
-                        }
-                    }
-                    if command.operation.isMutation {
-                        dispatcher.submit(command, completion: finish)
-                    } else {
-                        do throws(ControlError) {
-                            finish(.success(try await dispatcher.handle(command)))
-                        } catch {
-                            finish(.failure(error))
-                        }
-                    }
-                    try await send(reply.futureResult)
+        let replies = ReplySequencer(channel: connection.channel)
+        func send(_ line: [UInt8]) async throws {
+            replies.complete(replies.reserve(), line: line)
+            try await replies.waitUntilUnwritten(atMost: Self.pipelineDepth - 1)
+        }
+        var watchRequest: JSONValue? = nil
+        var failure: (any Error)? = nil
+        do {
+            requests: for try await frame in inbound {
+                let line: [UInt8]
+                switch frame {
+                case .tooLarge:
+                    metrics.controlRequest(op: "invalid", result: ControlError.Code.tooLarge.rawValue)
+                    try await send(ControlRequest.Rejection.lineTooLarge.response.line)
+                    continue
+                case .line(let bytes):
+                    line = bytes
                 }
-                try await drain()
-            } catch {
-                failure = error
+                requests.wrappingIncrement(ordering: .relaxed)
+                let id: JSONValue
+                let command: ControlCommand
+                do throws(ControlRequest.Rejection) {
+                    (id, command) = try ControlRequest.decodeCommand(line: line)
+                } catch {
+                    failures.wrappingIncrement(ordering: .relaxed)
+                    metrics.controlRequest(op: "invalid", result: error.error.code.rawValue)
+                    try await send(error.response.line)
+                    continue
+                }
+                if case .watch = command {
+                    metrics.controlRequest(op: command.operation.name, result: "ok")
+                    watchRequest = id
+                    break requests
+                }
+                guard command.operation.isMutation else {
+                    // A read waits for every earlier reply, so it sees the earlier writes.
+                    try await replies.waitUntilUnwritten(atMost: 0)
+                    let result: Result<JSONValue, ControlError>
+                    do throws(ControlError) {
+                        result = .success(try await dispatcher.handle(command))
+                    } catch {
+                        result = .failure(error)
+                    }
+                    try await send(reply(to: command, id: id, result.map { value in
+                        var encoded: [UInt8] = []
+                        value.write(into: &encoded)
+                        return encoded
+                    }))
+                    continue
+                }
+                let sequence = replies.reserve()
+                do throws(ControlError) {
+                    try dispatcher.submit(command) { [self] result in
+                        replies.complete(sequence, line: reply(to: command, id: id, result), deferringTo: batchSends)
+                    }
+                } catch {
+                    replies.complete(sequence, line: reply(to: command, id: id, .failure(error)))
+                }
+                try await replies.waitUntilUnwritten(atMost: Self.pipelineDepth - 1)
             }
-            // The writer finishes every queued reply (or fails it) before the connection goes on or ends.
-            replies.finish()
-            try await tasks.waitForAll()
-            if let failure { throw failure }
-            if let watchRequest {
-                try await watch(id: watchRequest, connection: connection, outbound: outbound)
-            }
+            try await replies.waitUntilUnwritten(atMost: 0)
+        } catch {
+            failure = error
+        }
+        // Every reply is written (or the connection failed) before the connection goes on or ends.
+        if failure != nil { try? await replies.waitUntilUnwritten(atMost: 0) }
+        if let failure { throw failure }
+        if let watchRequest {
+            try await watch(id: watchRequest, connection: connection, outbound: outbound)
+        }
+    }
+
+    /// The reply line for a finished request, counted in the metrics.
+    private func reply(to command: ControlCommand, id: JSONValue, _ result: Result<[UInt8], ControlError>)
+        -> [UInt8]
+    {
+        switch result {
+        case .success(let encoded):
+            metrics.controlRequest(op: command.operation.name, result: "ok")
+            return ControlResponse.successLine(id: id, encodedResult: encoded)
+        case .failure(let error):
+            failures.wrappingIncrement(ordering: .relaxed)
+            metrics.controlRequest(op: command.operation.name, result: error.code.rawValue)
+            return ControlResponse.failure(id: id, error: error).line
         }
     }
 
@@ -413,79 +421,3 @@ final class ControlIdleHandler: ChannelInboundHandler, RemovableChannelHandler, 
         timer = context.eventLoop.scheduleTask(in: timeout) { channel.close(promise: nil) }
     }
 }
-
-/// The replies of one control connection in request order, written by one
-/// task: every reply ready when it wakes goes out in one write. Each queued
-/// reply's `written` promise is completed, whatever happens to the
-/// connection.
-final class ReplyQueue: Sendable {
-    private struct State {
-        var entries: [(reply: EventLoopFuture<[UInt8]>, written: EventLoopPromise<Void>)] = []
-        var finished = false
-    }
-
-    private let state = NIOLockedValueBox(State())
-    private let wakeups: AsyncStream<Void>
-    private let wake: AsyncStream<Void>.Continuation
-
-    init() {
-        (wakeups, wake) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
-    }
-
-    func append(_ reply: EventLoopFuture<[UInt8]>, written: EventLoopPromise<Void>) {
-        state.withLockedValue { $0.entries.append((reply, written)) }
-        wake.yield()
-    }
-
-    func finish() {
-        state.withLockedValue { $0.finished = true }
-        wake.yield()
-    }
-
-    func write(to outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>) async throws {
-        var failure: (any Error)? = nil
-        defer {
-            let left = state.withLockedValue { state in
-                defer { state.entries = [] }
-                return state.entries
-            }
-            for entry in left { entry.written.fail(failure ?? CancellationError()) }
-        }
-        var wakeIterator = wakeups.makeAsyncIterator()
-        while true {
-            let (batch, finished) = state.withLockedValue { state in
-                defer { state.entries = [] }
-                return (state.entries, state.finished)
-            }
-            if batch.isEmpty {
-                if finished { break }
-                guard await wakeIterator.next() != nil else { break }
-                continue
-            }
-            var buffer = ByteBuffer()
-            var done: [EventLoopPromise<Void>] = []
-            for entry in batch {
-                if let failure {
-                    entry.written.fail(failure)
-                    continue
-                }
-                do {
-                    buffer.writeBytes(try await entry.reply.get())
-                    done.append(entry.written)
-                } catch {
-                    entry.written.fail(error)
-                }
-            }
-            guard !done.isEmpty else { continue }
-            do {
-                try await outbound.write(buffer)
-                for promise in done { promise.succeed() }
-            } catch {
-                failure = error
-                for promise in done { promise.fail(error) }
-            }
-        }
-        if let failure { throw failure }
-    }
-}
-

@@ -15,8 +15,9 @@ public actor FailoverService {
         public var events: [ModelEvent]
         public var at: Int64
         /// What the request's view closure read from the model right after
-        /// its mutation (before later mutations of the same batch).
-        public var view: JSONValue?
+        /// its mutation (before later mutations of the same batch), encoded
+        /// as one JSON value.
+        public var view: [UInt8]?
 
         /// False when the request asked for what already was (nothing written).
         public var changed: Bool { !events.isEmpty }
@@ -24,8 +25,9 @@ public actor FailoverService {
 
     /// Builds a mutation against the current model and the commit time.
     public typealias MutationBuilder = @Sendable (FailoverModel, Int64) throws(FailoverError) -> Mutation
-    /// Reads what a reply needs from the model right after the mutation.
-    public typealias CommitView = @Sendable (FailoverModel, [ModelEvent]) -> JSONValue?
+    /// Reads what a reply needs from the model right after the mutation,
+    /// encoded as one JSON value.
+    public typealias CommitView = @Sendable (FailoverModel, [ModelEvent]) -> [UInt8]?
     /// Receives the outcome of a submitted mutation.
     public typealias Completion = @Sendable (Result<Commit, FailoverError>) -> Void
 
@@ -64,6 +66,7 @@ public actor FailoverService {
     /// connection's pipelined requests commit in the order they were sent.
     private nonisolated let inbox = NIOLockedValueBox(Inbox())
     private var listeners: [UUID: @Sendable ([ModelEvent], FailoverModel, Int64) -> Void] = [:]
+    private var batchObservers: [@Sendable () -> Void] = []
     /// Told of every published snapshot: old, new, the groups whose records
     /// may differ, and whether the static zone changed (transfers, NOTIFY).
     public typealias PublishObserver = @Sendable (ZoneSnapshot, ZoneSnapshot, Set<UInt32>, Bool) -> Void
@@ -175,6 +178,13 @@ public actor FailoverService {
         listeners[key] = nil
     }
 
+    /// Registers `observer` to run inside the actor after the completions of
+    /// every batch, so a caller can act once per commit rather than once per
+    /// request (the control server writes a connection's replies together).
+    public func addBatchObserver(_ observer: @escaping @Sendable () -> Void) {
+        batchObservers.append(observer)
+    }
+
     /// Queues one mutation without waiting: requests submitted one after
     /// another commit in that order. `completion` runs once the change is on
     /// disk and in the published snapshot (read-your-writes), or with the
@@ -253,6 +263,7 @@ public actor FailoverService {
             for (index, request) in batch.enumerated() {
                 request.completion(results[index])
             }
+            for observer in batchObservers { observer() }
             if !allEvents.isEmpty {
                 for listener in listeners.values { listener(allEvents, model, now) }
             }

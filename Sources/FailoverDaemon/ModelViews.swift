@@ -36,7 +36,7 @@ enum ModelViews {
 
     static func app(_ app: App, model: FailoverModel) -> AppInfo {
         AppInfo(app: app.id.rawValue, name: app.name, webHead: webHead(app.webHead),
-                status: status(model.status(of: app.id).state))
+                status: status(model.state(of: app.id)))
     }
 
     static func appStatus(_ status: AppStatus) -> AppStatusInfo {

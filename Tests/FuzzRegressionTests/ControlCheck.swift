@@ -50,6 +50,7 @@ public enum ControlCheck {
     /// A decoded command re-encodes to a request that decodes to the same
     /// command; a rejection encodes to one parseable response line.
     static func request(_ line: [UInt8]) -> String? {
+        if let problem = agreement(line) { return problem }
         do {
             let (id, command) = try ControlRequest.decodeCommand(line: line)
             let encoded = ControlRequest(id: id, command: command).line
@@ -67,6 +68,19 @@ public enum ControlCheck {
             guard case .response? = ControlMessage(line: response.dropLast()) else {
                 return "rejection response does not read back: \(String(decoding: response, as: UTF8.self))"
             }
+        }
+        return nil
+    }
+
+    /// `decodeCommand` (which takes a well-formed line through its one-pass
+    /// scanner) decodes exactly what the full parser decodes.
+    static func agreement(_ line: [UInt8]) -> String? {
+        let full = (try? ControlRequest(line: line)).flatMap { request in
+            (try? request.command()).map { (id: request.id, command: $0) }
+        }
+        let decoded = try? ControlRequest.decodeCommand(line: line)
+        guard decoded?.id == full?.id, decoded?.command == full?.command else {
+            return "decodeCommand and the full parser disagree on \(String(decoding: line, as: UTF8.self))"
         }
         return nil
     }
