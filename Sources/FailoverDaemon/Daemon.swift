@@ -286,6 +286,7 @@ public final class Daemon: @unchecked Sendable {
                             watcherQueueLimit: config.controlWatcherQueue),
             dispatcher: dispatcher, service: service, origin: config.origin, group: loops, logger: logger,
             metrics: metrics)
+        await service.startScheduler()
         do {
             try await control.start(adopting: passedControl)
         } catch {
@@ -293,7 +294,6 @@ public final class Daemon: @unchecked Sendable {
             throw StartupError("cannot open the control socket \(config.controlSocket): \(error)")
         }
         controlServer = control
-        await service.startScheduler()
         notifier.start()
         if !config.notify.isEmpty {
             notifier.notify(serial: store.load().serial)

@@ -116,7 +116,13 @@ public actor FailoverService {
 
     /// Starts the scheduler; switches that fell due while the daemon was
     /// down apply now.
-    public func startScheduler() {
+    public func startScheduler() async {
+        // Switches that fell due while the daemon was down apply first, so
+        // the first control read after a start never shows one as pending.
+        let overdue = model.dueSwitches(atOrBefore: clock()).compactMap { group in
+            group.pending.map { (due: $0.due, key: group.address) }
+        }
+        if !overdue.isEmpty { await applyDue(overdue) }
         let scheduler = SwitchScheduler(clock: clock) { [weak self] due in
             guard let self else { return }
             Task { await self.applyDue(due) }
