@@ -61,6 +61,7 @@ let package = Package(
             name: "failoverd",
             dependencies: [
                 "FailoverDaemon",
+                "CNetShim",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

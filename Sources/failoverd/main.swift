@@ -1,4 +1,5 @@
 import ArgumentParser
+import CNetShim
 import FailoverDaemon
 import Foundation
 import Logging
@@ -30,6 +31,25 @@ struct FailoverdCommand: AsyncParsableCommand {
 
     @Flag(name: .customLong("check-config"), help: "Check the configuration and zone file, print a summary, and exit.")
     var checkConfig = false
+
+    /// ArgumentParser's entry point, after one setting that must come before any thread allocates.
+    static func main() async {
+        // One malloc arena for every thread: the state loads on a thread of its own, and in an
+        // arena of its own the memory it frees in small pieces stayed resident (about 22 MiB at
+        // 1M groups, measured). glibc's per-thread caches keep small allocations off the arena
+        // lock, and the query path allocates nothing.
+        mallopt(M_ARENA_MAX, 1)
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
 
     mutating func run() async throws {
         let configuration: DaemonConfig
