@@ -152,8 +152,7 @@ public final class NotifySender: @unchecked Sendable {
     /// Waits for replies on the sockets until `deadline`.
     private static func receive(_ fds: [Int32], until deadline: ContinuousClock.Instant) -> [(Int32, [UInt8])] {
         var polls = fds.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
-        let left = ContinuousClock.now.duration(to: deadline)
-        let timeout = Int32(max(0, min(500, left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000)))
+        let timeout = Int32(max(0, min(500, ContinuousClock.now.duration(to: deadline) / .milliseconds(1))))
         guard poll(&polls, nfds_t(polls.count), timeout) > 0 else { return [] }
         var replies: [(Int32, [UInt8])] = []
         var buffer = [UInt8](repeating: 0, count: 4096)

@@ -39,16 +39,7 @@ struct FailoverdCommand: AsyncParsableCommand {
         // 1M groups, measured). glibc's per-thread caches keep small allocations off the arena
         // lock, and the query path allocates nothing.
         mallopt(M_ARENA_MAX, 1)
-        do {
-            var command = try parseAsRoot()
-            if var asyncCommand = command as? AsyncParsableCommand {
-                try await asyncCommand.run()
-            } else {
-                try command.run()
-            }
-        } catch {
-            exit(withError: error)
-        }
+        await main(nil)
     }
 
     mutating func run() async throws {
