@@ -1,24 +1,40 @@
 extension FailoverModel {
     /// The first broken invariant, described for a person, or nil when the model is consistent.
     ///
-    /// ``apply(_:)`` keeps these true; the check guards state read from disk. Unsorted: O(groups).
+    /// ``apply(_:)`` keeps these true; the check guards state read from disk. It reads the packed
+    /// rows directly (no `Group` or `App` values), in row order: O(groups), about 0.1 s at a million.
     public func invariantViolation() -> String? {
-        for group in groups.values {
-            for id in [group.primary, group.backup].compactMap({ $0 }) where apps[id] == nil {
-                return "group \(group.address) references missing app \(quoted(id.rawValue))"
+        let rows = groupStore.rows
+        let appRows = appStore.rows
+        func describe(_ address: UInt32) -> String { GroupAddress(value: address)?.description ?? "\(address)" }
+        for row in groupStore.liveRows {
+            let fields = rows[row]
+            if let problem = missingApp(fields.primary, appRows: appRows) ?? missingApp(fields.backup, appRows: appRows) {
+                return "group \(describe(fields.address)) references \(problem)"
             }
-            if let primary = group.primary, primary == group.backup {
-                return "group \(group.address) has \(quoted(primary.rawValue)) as both primary and backup"
+            if fields.primary != 0, fields.primary == fields.backup {
+                let id = appStore.id(at: Int(fields.primary) - 1)
+                return "group \(describe(fields.address)) has \(quoted(id.rawValue)) as both primary and backup"
             }
-            if tombstones.contains(group.address) { return "group \(group.address) is also tombstoned" }
-            if let pending = group.pending {
-                if pending.to == group.active { return "group \(group.address) has a switch to its active role" }
-                if group.app(for: pending.to) == nil {
-                    return "group \(group.address) has a switch to a role with no app"
+            if let address = GroupAddress(value: fields.address), tombstones.contains(address) {
+                return "group \(address) is also tombstoned"
+            }
+            if let pending = groupStore.pending(of: row) {
+                if pending.to == fields.active { return "group \(describe(fields.address)) has a switch to its active role" }
+                if fields.app(pending.to) == 0 {
+                    return "group \(describe(fields.address)) has a switch to a role with no app"
                 }
             }
-            if group.version == 0 { return "group \(group.address) has version 0" }
+            if groupStore.version(of: row) == 0 { return "group \(describe(fields.address)) has version 0" }
         }
         return nil
+    }
+
+    /// Why app number `number` (slot + 1; 0 for an empty role) is not an app, or nil when it is one.
+    private func missingApp(_ number: UInt32, appRows: [AppStore.Row]) -> String? {
+        guard number != 0 else { return nil }
+        let slot = Int(number) - 1
+        guard slot < appRows.count, appRows[slot].length != 0 else { return "app slot \(number), which is free" }
+        return appStore.isApp(slot) ? nil : "missing app \(quoted(appStore.id(at: slot).rawValue))"
     }
 }

@@ -36,7 +36,7 @@ public struct IPAddress: Hashable, Comparable, Sendable, Codable, CustomStringCo
     private static func parse(_ string: String) -> IPAddress? {
         // Room for a sockaddr_in6 address; inet_pton writes 4 or 16 bytes.
         var buffer = [UInt8](repeating: 0, count: 16)
-        if string.contains(":") {
+        if string.utf8.contains(UInt8(ascii: ":")) {
             guard inet_pton(AF_INET6, string, &buffer) == 1 else { return nil }
             return IPAddress(bytes: buffer)
         }
@@ -45,11 +45,26 @@ public struct IPAddress: Hashable, Comparable, Sendable, Codable, CustomStringCo
     }
 
     private static func present(_ bytes: [UInt8]) -> String? {
+        if bytes.count == 4 { return presentIPv4(bytes) }
         // INET6_ADDRSTRLEN is 46 and covers INET_ADDRSTRLEN (16).
         var text = [CChar](repeating: 0, count: 46)
         let family = bytes.count == 4 ? AF_INET : AF_INET6
         guard inet_ntop(family, bytes, &text, socklen_t(text.count)) != nil else { return nil }
         return String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// The dotted quad, as inet_ntop writes it (glibc formats it with sprintf, which dominated
+    /// loading a million addresses).
+    private static func presentIPv4(_ bytes: [UInt8]) -> String {
+        var text: [UInt8] = []
+        text.reserveCapacity(15)
+        for (index, byte) in bytes.enumerated() {
+            if index > 0 { text.append(UInt8(ascii: ".")) }
+            if byte >= 100 { text.append(UInt8(ascii: "0") + byte / 100) }
+            if byte >= 10 { text.append(UInt8(ascii: "0") + byte / 10 % 10) }
+            text.append(UInt8(ascii: "0") + byte % 10)
+        }
+        return String(decoding: text, as: UTF8.self)
     }
 
     public var description: String { presentation }

@@ -1,3 +1,4 @@
+import Glibc
 import Foundation
 import Testing
 
@@ -80,6 +81,22 @@ import Testing
         let parsed = try IPAddress(input)
         #expect(parsed.presentation == presentation)
         #expect(parsed.bytes.count == size)
+    }
+
+    /// Our IPv4 presentation matches inet_ntop for every octet value in every position.
+    @Test func ipv4PresentationMatchesInetNtop() throws {
+        for position in 0..<4 {
+            for value in 0...255 {
+                var bytes: [UInt8] = [192, 0, 2, 7]
+                bytes[position] = UInt8(value)
+                var text = [CChar](repeating: 0, count: 16)
+                #expect(inet_ntop(AF_INET, bytes, &text, 16) != nil)
+                let expected = String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+                let address = try #require(IPAddress(bytes: bytes))
+                #expect(address.presentation == expected)
+                #expect(try IPAddress(expected).bytes == bytes)
+            }
+        }
     }
 
     @Test func keepsNetworkOrderBytes() throws {
