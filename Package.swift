@@ -89,7 +89,7 @@ let package = Package(
         .testTarget(
             name: "FailoverDaemonTests",
             dependencies: [
-                "FailoverDaemon", "DNSWire", "QueryEngine", "FailoverCore", "ZoneData", "TestSupport",
+                "FailoverDaemon", "DNSWire", "QueryEngine", "FailoverCore", "ZoneData", "TestSupport", "CNetShim",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
             ]

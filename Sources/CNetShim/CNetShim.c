@@ -113,6 +113,17 @@ int fo_set_receive_timeout(int fd, int milliseconds) {
     return 0;
 }
 
+int fo_set_receive_buffer(int fd, int bytes) {
+    if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &bytes, sizeof(bytes)) < 0 &&
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof(bytes)) < 0) {
+        return -errno;
+    }
+    int size = 0;
+    socklen_t len = sizeof(size);
+    if (getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, &len) < 0) return -errno;
+    return size;
+}
+
 int fo_peer_credentials(int fd, uint32_t *pid, uint32_t *uid, uint32_t *gid) {
     struct ucred cred;
     socklen_t len = sizeof(cred);

@@ -161,7 +161,8 @@ public final class Daemon: @unchecked Sendable {
         }
         let limiter = config.rateLimit.responsesPerSecond > 0 ? ResponseRateLimiter(settings: config.rateLimit) : nil
         let udp = UDPServer(sockets: udpSockets, engine: engine, store: store, counters: counters, limiter: limiter,
-                            cookies: cookies, batchWaitMicroseconds: config.udpBatchWaitMicroseconds, logger: logger)
+                            cookies: cookies, batchWaitMicroseconds: config.udpBatchWaitMicroseconds,
+                            receiveBuffer: config.udpReceiveBuffer, logger: logger)
         udp.start()
         udpServer = udp
         if let exporter, let address = config.metricsListen {

@@ -40,6 +40,8 @@ public struct DaemonConfig: Sendable, Equatable {
     /// Microseconds a UDP worker waits after a partial batch of two or more
     /// queries before reading again (0: never waits); see ``UDPServer``.
     public var udpBatchWaitMicroseconds: Int
+    /// Bytes of receive buffer asked for each UDP socket (0: the system's default).
+    public var udpReceiveBuffer: Int
     /// Seconds a TCP connection may stay idle between queries.
     public var tcpIdleTimeout: Double
     /// Seconds a client has to send one whole query once it started one.
@@ -94,6 +96,7 @@ public struct DaemonConfig: Sendable, Equatable {
         controlWatcherQueue = 4096
         udpWorkers = 0
         udpBatchWaitMicroseconds = UDPServer.defaultBatchWaitMicroseconds
+        udpReceiveBuffer = UDPServer.defaultReceiveBuffer
         tcpIdleTimeout = 10
         tcpMessageTimeout = 5
         tcpMaxConnections = 256
@@ -238,8 +241,8 @@ public struct DaemonConfig: Sendable, Equatable {
         }
         if let udp = map["udp"] {
             guard let udp = udp as? [String: Any] else { throw fail("udp", "a mapping") }
-            for key in udp.keys where key != "workers" && key != "batch-wait-us" {
-                throw ConfigError("\(source): unknown key 'udp.\(key)' (known: workers, batch-wait-us)")
+            for key in udp.keys where !["workers", "batch-wait-us", "receive-buffer"].contains(key) {
+                throw ConfigError("\(source): unknown key 'udp.\(key)' (known: workers, batch-wait-us, receive-buffer)")
             }
             if let workers = udp["workers"] {
                 guard let value = workers as? Int, value >= 0, value <= 64 else { throw fail("udp.workers", "0 to 64") }
@@ -250,6 +253,13 @@ public struct DaemonConfig: Sendable, Equatable {
                     throw fail("udp.batch-wait-us", "microseconds, 0 to \(UDPServer.maxBatchWaitMicroseconds)")
                 }
                 config.udpBatchWaitMicroseconds = value
+            }
+            if let buffer = udp["receive-buffer"] {
+                guard let value = buffer as? Int, value == 0 || (value >= 65536 && value <= UDPServer.maxReceiveBuffer)
+                else {
+                    throw fail("udp.receive-buffer", "bytes, 0 (system default) or 65536 to \(UDPServer.maxReceiveBuffer)")
+                }
+                config.udpReceiveBuffer = value
             }
         }
         if let tcp = map["tcp"] {

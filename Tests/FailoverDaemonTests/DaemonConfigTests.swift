@@ -10,6 +10,7 @@ import Testing
         #expect(config.zoneFile == nil)
         #expect(config.ttl == 30)
         #expect(config.udpBatchWaitMicroseconds == 1_000)
+        #expect(config.udpReceiveBuffer == 4 << 20)
     }
 
     @Test func readsEveryKey() throws {
@@ -28,6 +29,7 @@ import Testing
             udp:
               workers: 3
               batch-wait-us: 250
+              receive-buffer: 1048576
             tcp:
               idle-timeout: 4
               message-timeout: 2
@@ -40,7 +42,7 @@ import Testing
         #expect(config.ttl == 20 && config.switchDelay == 0)
         #expect(config.controlAllowUsers == ["root", "deploy"])
         #expect(config.udpWorkers == 3 && config.tcpMaxConnections == 10)
-        #expect(config.udpBatchWaitMicroseconds == 250)
+        #expect(config.udpBatchWaitMicroseconds == 250 && config.udpReceiveBuffer == 1 << 20)
         #expect(config.logLevel == "debug")
     }
 
@@ -59,6 +61,9 @@ import Testing
         ("tcp: {max-connections: 0}", "tcp.max-connections"),
         ("udp: {batch-wait-us: 10001}", "udp.batch-wait-us"),
         ("udp: {batch-wait-us: -1}", "udp.batch-wait-us"),
+        ("udp: {receive-buffer: 4096}", "udp.receive-buffer"),
+        ("udp: {receive-buffer: 268435457}", "udp.receive-buffer"),
+        ("udp: {receive-buffer: big}", "udp.receive-buffer"),
         ("udp: {batch-wait: 5}", "unknown key 'udp.batch-wait'"),
         ("key: [unclosed", "not valid YAML"),
     ])

@@ -40,6 +40,10 @@ int fo_bind_socket(const struct sockaddr *address, socklen_t length, int type, i
 
 /// Sets SO_RCVTIMEO on a socket.
 int fo_set_receive_timeout(int fd, int milliseconds);
+/* Asks for a receive buffer of `bytes` (SO_RCVBUFFORCE when the process may,
+   else SO_RCVBUF, which the kernel caps at net.core.rmem_max); returns the
+   size the kernel reports afterwards (which counts its own overhead), or -errno. */
+int fo_set_receive_buffer(int fd, int bytes);
 
 /// Reads the peer credentials of a Unix stream socket. Returns 0 or -errno.
 int fo_peer_credentials(int fd, uint32_t *pid, uint32_t *uid, uint32_t *gid);
