@@ -6,26 +6,25 @@ extension FailoverModel {
     public func invariantViolation() -> String? {
         let rows = groupStore.rows
         let appRows = appStore.rows
-        func describe(_ address: UInt32) -> String { GroupAddress(value: address)?.description ?? "\(address)" }
         for row in groupStore.liveRows {
             let fields = rows[row]
+            let address = GroupAddress(value: fields.address)
+            func name() -> String { address?.description ?? "\(fields.address)" }
             if let problem = missingApp(fields.primary, appRows: appRows) ?? missingApp(fields.backup, appRows: appRows) {
-                return "group \(describe(fields.address)) references \(problem)"
+                return "group \(name()) references \(problem)"
             }
             if fields.primary != 0, fields.primary == fields.backup {
                 let id = appStore.id(at: Int(fields.primary) - 1)
-                return "group \(describe(fields.address)) has \(quoted(id.rawValue)) as both primary and backup"
+                return "group \(name()) has \(quoted(id.rawValue)) as both primary and backup"
             }
-            if let address = GroupAddress(value: fields.address), tombstones.contains(address) {
-                return "group \(address) is also tombstoned"
-            }
+            if let address, tombstones.contains(address) { return "group \(address) is also tombstoned" }
             if let pending = groupStore.pending(of: row) {
-                if pending.to == fields.active { return "group \(describe(fields.address)) has a switch to its active role" }
+                if pending.to == fields.active { return "group \(name()) has a switch to its active role" }
                 if fields.app(pending.to) == 0 {
-                    return "group \(describe(fields.address)) has a switch to a role with no app"
+                    return "group \(name()) has a switch to a role with no app"
                 }
             }
-            if groupStore.version(of: row) == 0 { return "group \(describe(fields.address)) has version 0" }
+            if groupStore.version(of: row) == 0 { return "group \(name()) has version 0" }
         }
         return nil
     }

@@ -46,10 +46,9 @@ public struct IPAddress: Hashable, Comparable, Sendable, Codable, CustomStringCo
 
     private static func present(_ bytes: [UInt8]) -> String? {
         if bytes.count == 4 { return presentIPv4(bytes) }
-        // INET6_ADDRSTRLEN is 46 and covers INET_ADDRSTRLEN (16).
+        // INET6_ADDRSTRLEN.
         var text = [CChar](repeating: 0, count: 46)
-        let family = bytes.count == 4 ? AF_INET : AF_INET6
-        guard inet_ntop(family, bytes, &text, socklen_t(text.count)) != nil else { return nil }
+        guard inet_ntop(AF_INET6, bytes, &text, socklen_t(text.count)) != nil else { return nil }
         return String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
