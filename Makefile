@@ -3,6 +3,7 @@ SWIFT ?= swift
 PREFIX ?= /usr/local
 DESTDIR ?=
 BINDIR ?= $(PREFIX)/bin
+SBINDIR ?= $(PREFIX)/sbin
 SYSCONFDIR ?= /etc
 DOCDIR ?= $(PREFIX)/share/doc/failoverd
 UNITDIR ?= /lib/systemd/system
@@ -11,7 +12,7 @@ TMPFILESDIR ?= /usr/lib/tmpfiles.d
 CONFIG ?=
 FUZZ_SECONDS ?= 60
 
-.PHONY: run test build release clean install fuzz
+.PHONY: run test system-test build release clean install deb fuzz
 
 ## Build and start the daemon (built-in defaults: 127.0.0.1:5353 and [::1]:5353).
 run:
@@ -25,6 +26,11 @@ test:
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 
+## The system test (as root): builds the Debian package, boots a real systemd in a
+## container, installs the package and checks it as an operator would (Tests/System/run).
+system-test:
+	Tests/System/run
+
 ## Fuzz the wire parser and engine, the control decoder and the zone loader with
 ## libFuzzer, FUZZ_SECONDS each (see Fuzz/run; FUZZ_RUNS=N for a number of executions).
 fuzz:
@@ -36,20 +42,26 @@ build:
 
 release:
 	scripts/ensure-packages build
-	$(SWIFT) build -c release
+	$(SWIFT) build -c release --static-swift-stdlib
+
+## The Debian package, .build/deb/failoverd_VERSION_ARCH.deb (its path is the last line printed).
+deb: release
+	scripts/build-deb
 
 clean:
 	rm -rf .build
 
-## Install binaries, units, sysusers/tmpfiles snippets, example config and docs.
-## Then: systemd-sysusers; systemd-tmpfiles --create; systemctl daemon-reload;
-##       systemctl enable --now failoverd.socket failoverd-control.socket failoverd.service
+## Install from source: binaries, units, sysusers/tmpfiles snippets, example config, docs.
+## Without DESTDIR it also creates the user and folders and lets the service read its
+## configuration (as the package does). Then:
+##   systemctl daemon-reload
+##   systemctl enable --now failoverd.socket failoverd-control.socket failoverd.service
 install: release
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(TMPFILESDIR) \
-		$(DESTDIR)$(SYSCONFDIR)/failoverd $(DESTDIR)$(DOCDIR)/examples
-	install -m 0755 $$($(SWIFT) build -c release --show-bin-path)/failoverd $(DESTDIR)$(BINDIR)/failoverd
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) \
+		$(DESTDIR)$(TMPFILESDIR) $(DESTDIR)$(SYSCONFDIR)/failoverd $(DESTDIR)$(DOCDIR)/examples
+	install -m 0755 $$($(SWIFT) build -c release --show-bin-path)/failoverd $(DESTDIR)$(SBINDIR)/failoverd
 	install -m 0755 $$($(SWIFT) build -c release --show-bin-path)/failoverctl $(DESTDIR)$(BINDIR)/failoverctl
-	scripts/render-units $(DESTDIR)$(UNITDIR) $(BINDIR) $(SYSCONFDIR) $(DOCDIR)
+	scripts/render-units $(DESTDIR)$(UNITDIR) $(SBINDIR) $(SYSCONFDIR) $(DOCDIR)
 	chmod 0644 $(DESTDIR)$(UNITDIR)/failoverd.service $(DESTDIR)$(UNITDIR)/failoverd.socket \
 		$(DESTDIR)$(UNITDIR)/failoverd-control.socket
 	install -m 0644 systemd/failoverd.sysusers $(DESTDIR)$(SYSUSERSDIR)/failoverd.conf
@@ -60,3 +72,10 @@ install: release
 		install -m 0640 config/cloud66.net.zone $(DESTDIR)$(SYSCONFDIR)/failoverd/cloud66.net.zone
 	install -m 0644 README.md docs/control-protocol.md $(DESTDIR)$(DOCDIR)/
 	install -m 0644 docs/examples/* $(DESTDIR)$(DOCDIR)/examples/
+	if [ -z "$(DESTDIR)" ]; then \
+		systemd-sysusers $(SYSUSERSDIR)/failoverd.conf && \
+		systemd-tmpfiles --create $(TMPFILESDIR)/failoverd.conf && \
+		chgrp failoverd $(SYSCONFDIR)/failoverd $(SYSCONFDIR)/failoverd/failoverd.yaml \
+			$(SYSCONFDIR)/failoverd/cloud66.net.zone && \
+		chmod 0750 $(SYSCONFDIR)/failoverd; \
+	fi

@@ -28,6 +28,24 @@ public enum ControlProtocol {
         return "/tmp/failoverd-\(getuid())/control.sock"
     }
 
-    /// The environment variable that overrides ``defaultSocketPath`` for `failoverctl`.
+    /// Where a client connects when it is not told: the socket of a daemon
+    /// the user runs itself (``defaultSocketPath``) if one is there, else
+    /// the system daemon's (``systemSocketPath``) if that exists, even where
+    /// this user may not reach it (so the error says "permission denied", not
+    /// "no such file"), else ``defaultSocketPath``.
+    public static var clientSocketPath: String {
+        let own = defaultSocketPath
+        if own != systemSocketPath, exists(own) { return own }
+        if exists(systemSocketPath) { return systemSocketPath }
+        return own
+    }
+
+    /// True when `path` exists or is there but hidden by permissions.
+    static func exists(_ path: String) -> Bool {
+        var info = stat()
+        return stat(path, &info) == 0 || errno == EACCES
+    }
+
+    /// The environment variable that overrides ``clientSocketPath`` for `failoverctl`.
     public static let socketEnvironmentVariable = "FAILOVERD_SOCKET"
 }

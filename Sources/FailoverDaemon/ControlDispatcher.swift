@@ -281,8 +281,3 @@ public final class ControlDispatcher: Sendable {
         }
     }
 }
-
-/// The daemon's version, reported by `--version` and `hello`.
-public enum FailoverdVersion {
-    public static let string = "0.2.0"
-}

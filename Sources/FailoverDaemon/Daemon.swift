@@ -4,6 +4,7 @@ import FailoverControl
 import FailoverCore
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import QueryEngine
@@ -315,19 +316,18 @@ public final class Daemon: @unchecked Sendable {
             do {
                 next = try DaemonConfig.load(path: configPath)
             } catch {
-                logger.error("reload refused: \(error)")
-                throw .badRequest("reload refused, still serving the old configuration: \(error)")
+                throw refuseReload("reload refused, still serving the old configuration: \(error)")
             }
         }
         let zone: StaticZone
         do {
             zone = try Self.loadZone(config: next)
         } catch {
-            logger.error("reload refused: \(error)")
-            throw .badRequest("reload refused, still serving the old zone: \(error)")
+            throw refuseReload("reload refused, still serving the old zone: \(error)")
         }
         guard let service else { throw .unavailable("the state is still loading; try again shortly") }
         await service.replaceZone(zone, ttl: next.ttl)
+        statusState.withLockedValue { $0.reloadRefusal = nil }
         config.zoneFile = next.zoneFile
         config.ttl = next.ttl
         let snapshot = store.load()
@@ -336,24 +336,47 @@ public final class Daemon: @unchecked Sendable {
                                        staticRecords: zone.nodes.reduce(0) { $0 + $1.rrsets.reduce(0) { $0 + $1.rdatas.count } })
     }
 
-    /// One line for `systemctl status`: serial, groups, pending switches, queries/s.
+    /// Logs a refused reload and keeps its reason for the status line.
+    private func refuseReload(_ message: String) -> ControlError {
+        logger.error("\(message)")
+        statusState.withLockedValue { $0.reloadRefusal = message }
+        return .badRequest(message)
+    }
+
+    /// One line for `systemctl status`: serial, groups, pending switches, queries/s, and
+    /// why the last reload was refused while the old zone still serves.
     func statusLine() async -> String {
         let snapshot = store.load()
         let pending = await service?.summary.pendingSwitches ?? 0
         let answered = counters.udpAnswered.load(ordering: .relaxed) + counters.tcpAnswered.load(ordering: .relaxed)
-        let now = Date()
-        let rate = lastRate.map { Double(answered - $0.answered) / max(0.001, now.timeIntervalSince($0.at)) } ?? 0
-        lastRate = (answered, now)
-        return "serial \(snapshot.serial), \(snapshot.groups.count) groups, \(pending) pending switches, \(Int(rate)) queries/s"
+        let now = ContinuousClock.now
+        let (rate, refusal) = statusState.withLockedValue { state -> (Double, String?) in
+            defer { state.lastRate = (answered, now) }
+            guard let last = state.lastRate else { return (0, state.reloadRefusal) }
+            let seconds = max(0.001, (now - last.at) / .seconds(1))
+            return (Double(answered - last.answered) / seconds, state.reloadRefusal)
+        }
+        let line = "serial \(snapshot.serial), \(snapshot.groups.count) groups, \(pending) pending switches, \(Int(rate)) queries/s"
+        return refusal.map { "\($0); \(line)" } ?? line
     }
 
-    private var lastRate: (answered: Int, at: Date)? = nil
+    /// What the status line remembers between calls (the monitor and SIGHUP both write it).
+    private struct StatusState {
+        var lastRate: (answered: Int, at: ContinuousClock.Instant)? = nil
+        /// Set by a refused reload, cleared by the next good one: shown until then.
+        var reloadRefusal: String? = nil
+    }
+
+    private let statusState = NIOLockedValueBox(StatusState())
 
     /// Pings the watchdog while every UDP worker makes progress, and refreshes
     /// the status line.
     private func startMonitor() -> Task<Void, Never> {
         let interval = Systemd.watchdogInterval
         let period = interval.map { max(0.05, $0 / 3) } ?? 5
+        // Read once: a reload changes neither, and `config` is not the monitor's to read.
+        let rotatesCookies = config.cookieSecret == nil
+        let cookieRotation = config.cookieRotation
         return Task { [weak self] in
             var last: [Int] = []
             var sinceStatus = 0.0
@@ -372,7 +395,7 @@ public final class Daemon: @unchecked Sendable {
                 }
                 last = beats
                 sinceRotation += period
-                if self.config.cookieSecret == nil, sinceRotation >= self.config.cookieRotation {
+                if rotatesCookies, sinceRotation >= cookieRotation {
                     sinceRotation = 0
                     self.cookieStore?.rotate()
                 }
@@ -444,11 +467,11 @@ public final class Daemon: @unchecked Sendable {
                 Systemd.reloading()
                 do throws(ControlError) {
                     _ = try await self.reload()
-                    Systemd.ready(status: await self.statusLine())
                 } catch {
-                    // Logged by reload; the old zone stays, and the status says so.
-                    Systemd.ready(status: "\(error.message); \(await self.statusLine())")
+                    // Logged by reload; the old zone stays, and the status says so until a good reload.
+                    _ = error
                 }
+                Systemd.ready(status: await self.statusLine())
             }
         }
         monitor.cancel()

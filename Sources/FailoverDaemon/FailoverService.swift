@@ -291,6 +291,32 @@ public actor FailoverService {
         snapshots.publish(new)
         syncScheduler(events)
         publishObserver?(old, new, touched, false)
+        logSwitches(events)
+    }
+
+    /// Logs what moves traffic, with the group in the journal field GROUP=
+    /// (`journalctl -u failoverd GROUP=414-262-781`).
+    private func logSwitches(_ events: [ModelEvent]) {
+        for event in events {
+            switch event {
+            case .switchScheduled(let group):
+                guard let pending = group.pending else { continue }
+                let by = pending.requestedBy.map { ", requested by \($0)" } ?? ""
+                logger.info("switch scheduled: group \(group.address) to \(pending.to.rawValue), due \(RFC3339.string(fromMilliseconds: pending.due))\(by)",
+                            metadata: ["group": "\(group.address)"])
+            case .switchDone(let group):
+                let app = group.app(for: group.active).map { " (\($0))" } ?? ""
+                logger.info("switch done: group \(group.address) now \(group.active.rawValue)\(app)",
+                            metadata: ["group": "\(group.address)"])
+            case .switchCancelled(let group, let cancelled):
+                logger.info("switch cancelled: group \(group.address) stays \(group.active.rawValue) (was to \(cancelled.to.rawValue))",
+                            metadata: ["group": "\(group.address)"])
+            case .groupDeleted(let address):
+                logger.info("group deleted: \(address)", metadata: ["group": "\(address)"])
+            default:
+                continue
+            }
+        }
     }
 
     /// Writes a new snapshot file and starts an empty journal.
@@ -338,9 +364,8 @@ public actor FailoverService {
             let item = due[index]
             switch result {
             case .success(let commit) where commit.changed:
-                for case .switchDone(let group) in commit.events {
-                    logger.info("switch done: group \(item.key) now \(group.active.rawValue), \(commit.at - item.due) ms after due")
-                }
+                logger.debug("switch of \(item.key) applied \(commit.at - item.due) ms after due",
+                             metadata: ["group": "\(item.key)"])
             case .success:
                 break
             case .failure(let error):

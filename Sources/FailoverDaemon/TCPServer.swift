@@ -38,8 +38,10 @@ public final class TCPServer: Sendable {
     private let transfers: TransferResponder?
     private let cookies: CookieStore?
     private let openConnections = ManagedAtomic<Int>(0)
-    /// Open connections per source address (touched on accept and close only).
-    private let perSource = NIOLockedValueBox<[String: Int]>([:])
+    /// Open connections per source: an IPv4 address or an IPv6 /64, the
+    /// smallest block one host is normally given (touched on accept and close only).
+    private let perSource = NIOLockedValueBox<[ClientAddress: Int]>([:])
+    static let sourceIPv6PrefixLength = 64
 
     public init(
         group: EventLoopGroup, engine: QueryEngine, store: SnapshotStore, counters: ServingCounters, limits: Limits,
@@ -62,7 +64,9 @@ public final class TCPServer: Sendable {
         ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            // TCP_NODELAY is a TCP-level option: at the socket level the same number
+            // is SO_DEBUG, which needs CAP_NET_ADMIN and, refused, closed every connection.
+            .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
             .childChannelOption(.allowRemoteHalfClosure, value: true)
             .childChannelInitializer { [self] channel in
                 let open = openConnections.wrappingIncrementThenLoad(ordering: .relaxed)
@@ -73,7 +77,8 @@ public final class TCPServer: Sendable {
                     counters.tcpConnectionsRefused.wrappingIncrement(ordering: .relaxed)
                     return channel.close()
                 }
-                let source = channel.remoteAddress?.ipAddress ?? "?"
+                let source = ClientAddress.from(peer: channel.remoteAddress)?
+                    .prefix(ipv4Bits: 32, ipv6Bits: Self.sourceIPv6PrefixLength) ?? ClientAddress(ipv4: (0, 0, 0, 0))
                 let fromSource = perSource.withLockedValue { counts -> Int in
                     counts[source, default: 0] += 1
                     return counts[source]!
@@ -121,8 +126,6 @@ final class DNSOverTCPHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var timer: Scheduled<Void>? = nil
     private var partialSince: NIODeadline? = nil
     private var wroteSinceFlush = false
-    private var peerHalfClosed = false
-    private var inFlightWrites = 0
     private let transfers: TransferResponder?
     /// DNS cookies work over TCP as over UDP (RFC 7873 5.2); RRL does not apply.
     private let cookies: CookieStore?
@@ -256,8 +259,8 @@ final class DNSOverTCPHandler: ChannelInboundHandler, RemovableChannelHandler {
                                context: ChannelHandlerContext) {
         transferRunning = true
         timer?.cancel()
-        let peer = context.channel.remoteAddress?.ipAddress.flatMap(AddressPrefix.parseAddress) ?? []
-        let peerText = context.channel.remoteAddress?.description ?? "?"
+        let peer = client?.bytes ?? []
+        let peerText = client?.description ?? "?"
         let loop = context.eventLoop
         let bound = NIOLoopBound((self, context), eventLoop: loop)
         let delay = Self.testTransferDelay
@@ -325,7 +328,6 @@ final class DNSOverTCPHandler: ChannelInboundHandler, RemovableChannelHandler {
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if let event = event as? ChannelEvent, event == .inputClosed {
             // The client is done sending: answer what is complete, then close.
-            peerHalfClosed = true
             context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(capacity: 0))).whenComplete { _ in
                 context.close(promise: nil)
             }

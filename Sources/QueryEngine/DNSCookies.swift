@@ -16,50 +16,6 @@ public final class CookieSecrets: Sendable {
     static let maxAhead: UInt32 = 300
 }
 
-/// The client's address as the cookie hash takes it: 4 or 16 bytes.
-public struct ClientAddress: Sendable, Equatable {
-    public var high: UInt64
-    public var low: UInt64
-    public var isIPv6: Bool
-
-    public init(ipv4 bytes: (UInt8, UInt8, UInt8, UInt8)) {
-        high = UInt64(bytes.0) << 24 | UInt64(bytes.1) << 16 | UInt64(bytes.2) << 8 | UInt64(bytes.3)
-        low = 0
-        isIPv6 = false
-    }
-
-    /// An IPv6 address from its two big-endian halves.
-    public init(high: UInt64, low: UInt64) {
-        self.high = high
-        self.low = low
-        isIPv6 = true
-    }
-
-    public init(ipv6 bytes: [UInt8]) {
-        var h: UInt64 = 0
-        var l: UInt64 = 0
-        for index in 0..<8 { h = h << 8 | UInt64(bytes[index]) }
-        for index in 8..<16 { l = l << 8 | UInt64(bytes[index]) }
-        high = h
-        low = l
-        isIPv6 = true
-    }
-
-    /// Writes the address bytes at `offset`; returns the count.
-    @inline(__always)
-    func write(into buffer: UnsafeMutableRawBufferPointer, at offset: Int) -> Int {
-        if isIPv6 {
-            for index in 0..<8 {
-                buffer[offset + index] = UInt8(truncatingIfNeeded: high >> (56 - 8 * UInt64(index)))
-                buffer[offset + 8 + index] = UInt8(truncatingIfNeeded: low >> (56 - 8 * UInt64(index)))
-            }
-            return 16
-        }
-        for index in 0..<4 { buffer[offset + index] = UInt8(truncatingIfNeeded: high >> (24 - 8 * UInt64(index))) }
-        return 4
-    }
-}
-
 extension QueryEngine {
     /// Computes the RFC 9018 hash over client cookie | version | reserved |
     /// timestamp | client address, using scratch memory.

@@ -20,8 +20,9 @@ struct Failoverctl: ParsableCommand {
               failoverctl status app1
               failoverctl watch --json
 
-            Options go after the verb. The socket is --socket, else $FAILOVERD_SOCKET, else \
-            /run/failoverd/control.sock.
+            Options go after the verb. The socket is --socket, else $FAILOVERD_SOCKET, else that of a \
+            failoverd you started yourself ($XDG_RUNTIME_DIR/failoverd/control.sock) if it is there, else \
+            the system service's, /run/failoverd/control.sock (members of failoverd-ctl may use it).
 
             Exit status: 0 done; 1 refused by the daemon (the error code and message are printed); \
             2 usage error; 3 the daemon could not be reached.

@@ -10,7 +10,7 @@ struct GlobalOptions: ParsableArguments {
             "Path of the daemon's control socket ($FAILOVERD_SOCKET overrides the default).", valueName: "path"))
     var socket: String =
         ProcessInfo.processInfo.environment[ControlProtocol.socketEnvironmentVariable]
-        ?? ControlProtocol.defaultSocketPath
+        ?? ControlProtocol.clientSocketPath
 
     @Flag(name: .long, help: "Print the daemon's JSON result (one line) instead of text.")
     var json = false

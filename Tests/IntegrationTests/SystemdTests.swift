@@ -92,10 +92,13 @@ extension Integration {
 
             let tcpPort = FreePort.find()
             let control = folder.path + "/activated.sock"
+            // Without capabilities, as the installed unit runs it (CapabilityBoundingSet= empty):
+            // a root test run would otherwise hide an option only CAP_NET_ADMIN may set.
+            let withoutCapabilities = getuid() == 0 ? [try locateTool("setpriv"), "--bounding-set=-all", "--inh-caps=-all"] : []
             let tcp = try LaunchedProcess(
                 executable: activate,
-                arguments: ["-l", "127.0.0.1:\(tcpPort)", "--fdname=dns-tcp", "-l", control, "--fdname=control",
-                            try DaemonProcess.binaryPath(), "--config", config],
+                arguments: ["-l", "127.0.0.1:\(tcpPort)", "--fdname=dns-tcp", "-l", control, "--fdname=control"]
+                    + withoutCapabilities + [try DaemonProcess.binaryPath(), "--config", config],
                 environment: [:], logPath: folder.path + "/tcp.log")
             defer { tcp.stop() }
             let tcpServer = Endpoint(host: "127.0.0.1", port: tcpPort)
