@@ -8,6 +8,33 @@ import ZoneTransfer
 public struct ConfigError: Error, CustomStringConvertible, Equatable {
     public var description: String
     public init(_ description: String) { self.description = description }
+
+    /// The same error with the line of the key it names ('control.group' and
+    /// the like, the first quoted dotted path) after the file name, when that
+    /// key is in the file: "FILE: 'ttl' must be ..." becomes "FILE:12: 'ttl' must be ...".
+    func locating(in text: String, source: String) -> ConfigError {
+        let prefix = source + ": "
+        guard description.hasPrefix(prefix), let line = Self.line(of: Self.quotedKeyPath(description), in: text)
+        else { return self }
+        return ConfigError("\(source):\(line): " + description.dropFirst(prefix.count))
+    }
+
+    static func quotedKeyPath(_ message: String) -> [String] {
+        let parts = message.split(separator: "'", omittingEmptySubsequences: false)
+        guard parts.count >= 3 else { return [] }
+        return parts[1].split(separator: ".").map(String.init)
+    }
+
+    /// The 1-based line of the key at `path` in a YAML document, if present.
+    static func line(of path: [String], in text: String) -> Int? {
+        guard !path.isEmpty, var node = try? Yams.compose(yaml: text) else { return nil }
+        for (index, key) in path.enumerated() {
+            guard let entry = node.mapping?.first(where: { $0.key.string == key }) else { return nil }
+            if index == path.count - 1 { return entry.key.mark?.line }
+            node = entry.value
+        }
+        return nil
+    }
 }
 
 /// The daemon's configuration (YAML). Every key is optional; the defaults run
@@ -130,7 +157,19 @@ public struct DaemonConfig: Sendable, Equatable {
         "transfer", "notify", "metrics", "rrl", "cookies",
     ]
 
+    /// Parses a YAML configuration; an error about a key names the key's line
+    /// (`FILE:LINE: reason`, as zone file errors do).
     public static func parse(yaml text: String, source: String, baseDirectory: String = ".") throws(ConfigError)
+        -> DaemonConfig
+    {
+        do {
+            return try parseKeys(yaml: text, source: source, baseDirectory: baseDirectory)
+        } catch {
+            throw error.locating(in: text, source: source)
+        }
+    }
+
+    private static func parseKeys(yaml text: String, source: String, baseDirectory: String) throws(ConfigError)
         -> DaemonConfig
     {
         var config = DaemonConfig()
@@ -139,7 +178,13 @@ public struct DaemonConfig: Sendable, Equatable {
         do {
             root = try Yams.load(yaml: text)
         } catch {
-            throw ConfigError("\(source): not valid YAML: \(error)")
+            // Yams says "LINE:COLUMN: error: ..."; put the line where every other error has it.
+            let text = "\(error)"
+            let line = text.prefix { $0.isNumber }
+            if !line.isEmpty, text.dropFirst(line.count).first == ":" {
+                throw ConfigError("\(source):\(line): not valid YAML: \(text)")
+            }
+            throw ConfigError("\(source): not valid YAML: \(text)")
         }
         guard let root else { return config }
         guard let map = root as? [String: Any] else {

@@ -74,15 +74,16 @@ struct FailoverdCommand: AsyncParsableCommand {
                 return
             } catch {
                 FileHandle.standardError.write(Data("failoverd: \(error)\n".utf8))
-                throw ExitCode(1)
+                throw ExitCode(2)
             }
         }
         let daemon: Daemon
         do {
             daemon = try Daemon(config: configuration, configPath: config, logger: logger)
         } catch {
+            // The zone file: a configuration error like a bad key (the unit does not restart on 2).
             logger.critical("\(error)")
-            throw ExitCode(1)
+            throw ExitCode(2)
         }
         do {
             try await daemon.run()

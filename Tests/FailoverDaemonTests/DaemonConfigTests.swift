@@ -76,4 +76,38 @@ import Testing
             #expect(error.description.contains(fragment), "\(error)")
         }
     }
+
+    @Test("An error about a key names the key's line in the file")
+    func errorsNameTheLine() {
+        let yaml = """
+            # comment
+            ttl: 30
+            control:
+              socket: /tmp/x.sock
+              alow-users: [root]
+            udp:
+              batch-wait-us: 99999
+            """
+        do {
+            _ = try DaemonConfig.parse(yaml: yaml, source: "f.yaml")
+            Issue.record("accepted")
+        } catch {
+            #expect(error.description.hasPrefix("f.yaml:5: unknown key 'control.alow-users'"), "\(error)")
+        }
+        let range = yaml.replacingOccurrences(of: "  alow-users: [root]\n", with: "")
+        do {
+            _ = try DaemonConfig.parse(yaml: range, source: "f.yaml")
+            Issue.record("accepted")
+        } catch {
+            #expect(error.description.hasPrefix("f.yaml:6: 'udp.batch-wait-us'"), "\(error)")
+        }
+        do {
+            _ = try DaemonConfig.parse(yaml: "ttl: 3\nkey: [unclosed\n", source: "f.yaml")
+            Issue.record("accepted")
+        } catch {
+            #expect(error.description.hasPrefix("f.yaml:3: not valid YAML"), "\(error)")
+        }
+        #expect(ConfigError.line(of: ["lisen"], in: "ttl: 3\nlisen: []\n") == 2)
+        #expect(ConfigError.line(of: ["nothing"], in: "ttl: 3\n") == nil)
+    }
 }
