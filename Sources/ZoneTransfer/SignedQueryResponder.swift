@@ -12,6 +12,11 @@ import ZoneData
 /// BADTRUNC (5.3.2). A malformed TSIG, or a MAC size nobody may send, gets
 /// FORMERR without a TSIG.
 public struct SignedQueryResponder: Sendable {
+    /// Largest error reply sent over UDP: the size every client accepts
+    /// (RFC 1035 2.3.4). Error replies carry no OPT, and exceed it only for
+    /// absurdly long names in the question and TSIG: those are not answered.
+    static let udpErrorLimit = 512
+
     public let engine: QueryEngine
     public let keys: [TSIGKey]
 
@@ -31,14 +36,16 @@ public struct SignedQueryResponder: Sendable {
         let bytes = Array(query)
         let seconds = UInt64(max(0, now / 1000))
         guard let found = TSIG.find(in: bytes) else {
-            return write(errorReply(to: bytes, rcode: .formErr), into: response, rcode: .formErr, query: bytes)
+            return write(errorReply(to: bytes, rcode: .formErr), into: response, transport: transport, rcode: .formErr,
+                         query: bytes)
         }
         switch TSIG.verify(bytes, found: found, keys: keys, now: seconds) {
         case .malformed:
-            return write(errorReply(to: bytes, rcode: .formErr), into: response, rcode: .formErr, query: bytes)
+            return write(errorReply(to: bytes, rcode: .formErr), into: response, transport: transport, rcode: .formErr,
+                         query: bytes)
         case .failed(let failure):
             let reply = TSIG.appendError(to: errorReply(to: bytes, rcode: .notAuth), failure: failure, now: seconds)
-            return write(reply, into: response, rcode: .notAuth, query: bytes)
+            return write(reply, into: response, transport: transport, rcode: .notAuth, query: bytes)
         case .valid(let key, let requestMAC):
             let unsigned = TSIG.unsigned(bytes, found: found)
             var outcome = unsigned.withUnsafeBytes { plain in
@@ -84,9 +91,10 @@ public struct SignedQueryResponder: Sendable {
         }
     }
 
-    func write(_ reply: [UInt8], into response: UnsafeMutableRawBufferPointer, rcode: ResponseCode,
-               query: [UInt8]) -> QueryOutcome {
-        guard reply.count >= DNSHeader.size, reply.count <= response.count else { return .dropped }
+    func write(_ reply: [UInt8], into response: UnsafeMutableRawBufferPointer, transport: Transport,
+               rcode: ResponseCode, query: [UInt8]) -> QueryOutcome {
+        let limit = transport == .udp ? min(Self.udpErrorLimit, response.count) : response.count
+        guard reply.count >= DNSHeader.size, reply.count <= limit else { return .dropped }
         UnsafeMutableRawBufferPointer(rebasing: response[0..<reply.count]).copyBytes(from: reply)
         let questionEnd = Self.questionEnd(of: query)
         var queryType = RecordType(0)
