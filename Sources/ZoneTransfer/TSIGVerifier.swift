@@ -75,10 +75,10 @@ public enum TSIG {
     /// Checks a request's TSIG against the known keys, in the order of RFC
     /// 8945 5.2: key and algorithm (BADKEY), MAC (BADSIG), time (BADTIME).
     ///
-    /// Truncation (5.2.2.1): a MAC longer than the hash, or shorter than both
-    /// 10 bytes and half the hash, is malformed (FORMERR). Our policy accepts
-    /// full-length MACs only: a shorter MAC that verifies, within the time
-    /// window, is BADTRUNC.
+    /// Truncation (5.2.2.1): a MAC longer than the hash, or shorter than
+    /// max(10 bytes, half the hash), is malformed (FORMERR). Our policy
+    /// accepts full-length MACs only: a shorter MAC that verifies, within the
+    /// time window, is BADTRUNC.
     public static func verify(_ message: [UInt8], found: Found, keys: [TSIGKey], now: UInt64) -> Verification {
         let record = found.record
         guard let key = keys.first(where: { $0.name == record.keyName && $0.algorithm.name == record.algorithm }) else {
