@@ -5,7 +5,7 @@ import PackageDescription
 //   DNSWire        the DNS message format (pure Swift, no Foundation)
 //   ZoneData       static zone (libldns loader) and the immutable answer snapshot
 //   QueryEngine    bytes in, bytes out: one query to one response
-//   ZoneTransfer   AXFR/IXFR rendering, the change log, TSIG (swift-crypto)
+//   ZoneTransfer   AXFR/IXFR rendering, the change log, TSIG (swift-crypto), TSIG-signed queries
 //   FailoverCore   apps, groups, switches: validation, mutations, durable journal
 //   FailoverControl the control protocol (JSON lines), shared by daemon and failoverctl
 //   FailoverDaemon config, transports (UDP, TCP), logging, lifecycle
@@ -36,7 +36,7 @@ let package = Package(
         .target(name: "QueryEngine", dependencies: ["DNSWire", "ZoneData"]),
         .target(
             name: "ZoneTransfer",
-            dependencies: ["DNSWire", "ZoneData", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["DNSWire", "ZoneData", "QueryEngine", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .target(name: "CCRC32C"),
         .target(name: "FailoverCore", dependencies: ["CCRC32C"]),
@@ -95,9 +95,9 @@ let package = Package(
             ]
         ),
         .testTarget(name: "FailoverCoreTests", dependencies: ["FailoverCore", "CCRC32C", "TestSupport"]),
-        .testTarget(name: "ZoneTransferTests", dependencies: ["ZoneTransfer", "ZoneData", "DNSWire"]),
+        .testTarget(name: "ZoneTransferTests", dependencies: ["ZoneTransfer", "ZoneData", "DNSWire", "QueryEngine"]),
         .testTarget(name: "FailoverControlTests", dependencies: ["FailoverControl", "TestSupport"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["DNSWire", "FailoverControl", "TestSupport"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["DNSWire", "FailoverControl", "TestSupport", "ZoneTransfer"]),
         // The fuzz targets' checks (shared with Fuzz/run) and the replay of every input they crashed on.
         .testTarget(
             name: "FuzzRegressionTests",

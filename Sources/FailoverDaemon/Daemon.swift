@@ -141,7 +141,8 @@ public final class Daemon: @unchecked Sendable {
                           messageTimeout: .milliseconds(Int64(config.tcpMessageTimeout * 1000)),
                           maxConnections: config.tcpMaxConnections,
                           maxConnectionsPerSource: config.tcpMaxConnectionsPerSource),
-            transfers: TransferResponder(policy: config.transfer, log: transferLog), cookies: cookies, logger: logger)
+            transfers: TransferResponder(policy: config.transfer, log: transferLog), cookies: cookies,
+            tsigKeys: config.transfer.keys, logger: logger)
         tcpServer = tcp
         do {
             if !passedUDP.isEmpty || !passedTCP.isEmpty {
@@ -162,7 +163,7 @@ public final class Daemon: @unchecked Sendable {
         }
         let limiter = config.rateLimit.responsesPerSecond > 0 ? ResponseRateLimiter(settings: config.rateLimit) : nil
         let udp = UDPServer(sockets: udpSockets, engine: engine, store: store, counters: counters, limiter: limiter,
-                            cookies: cookies, batchWaitMicroseconds: config.udpBatchWaitMicroseconds,
+                            cookies: cookies, tsigKeys: config.transfer.keys, batchWaitMicroseconds: config.udpBatchWaitMicroseconds,
                             receiveBuffer: config.udpReceiveBuffer, logger: logger)
         udp.start()
         udpServer = udp

@@ -36,6 +36,7 @@ public final class TCPServer: Sendable {
     private let limits: Limits
     private let logger: Logger
     private let transfers: TransferResponder?
+    private let signed: SignedQueryResponder
     private let cookies: CookieStore?
     private let openConnections = ManagedAtomic<Int>(0)
     /// Open connections per source: an IPv4 address or an IPv6 /64, the
@@ -45,9 +46,10 @@ public final class TCPServer: Sendable {
 
     public init(
         group: EventLoopGroup, engine: QueryEngine, store: SnapshotStore, counters: ServingCounters, limits: Limits,
-        transfers: TransferResponder? = nil, cookies: CookieStore? = nil, logger: Logger
+        transfers: TransferResponder? = nil, cookies: CookieStore? = nil, tsigKeys: [TSIGKey] = [], logger: Logger
     ) {
         self.transfers = transfers
+        self.signed = SignedQueryResponder(engine: engine, keys: tsigKeys)
         self.cookies = cookies
         self.group = group
         self.engine = engine
@@ -96,7 +98,7 @@ public final class TCPServer: Sendable {
                 return channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(
                         DNSOverTCPHandler(engine: engine, store: store, counters: counters, limits: limits,
-                                          transfers: transfers, cookies: cookies, logger: logger))
+                                          transfers: transfers, signed: signed, cookies: cookies, logger: logger))
                 }
             }
     }
@@ -127,6 +129,8 @@ final class DNSOverTCPHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var partialSince: NIODeadline? = nil
     private var wroteSinceFlush = false
     private let transfers: TransferResponder?
+    /// Answers queries carrying a TSIG record.
+    private let signed: SignedQueryResponder
     /// DNS cookies work over TCP as over UDP (RFC 7873 5.2); RRL does not apply.
     private let cookies: CookieStore?
     /// The peer, read once: the cookie hash covers the client address.
@@ -149,8 +153,10 @@ final class DNSOverTCPHandler: ChannelInboundHandler, RemovableChannelHandler {
     private let rendering = UnsafeMutableRawBufferPointer.allocate(byteCount: responseCapacity, alignment: 8)
 
     init(engine: QueryEngine, store: SnapshotStore, counters: ServingCounters, limits: TCPServer.Limits,
-         transfers: TransferResponder? = nil, cookies: CookieStore? = nil, logger: Logger? = nil) {
+         transfers: TransferResponder? = nil, signed: SignedQueryResponder? = nil, cookies: CookieStore? = nil,
+         logger: Logger? = nil) {
         self.transfers = transfers
+        self.signed = signed ?? SignedQueryResponder(engine: engine, keys: [])
         self.cookies = cookies
         self.logger = logger
         self.engine = engine
@@ -211,8 +217,12 @@ final class DNSOverTCPHandler: ChannelInboundHandler, RemovableChannelHandler {
             let response = UnsafeMutableRawBufferPointer(rebasing: rendering[2..<Self.responseCapacity])
             let answerLength = buffer.readWithUnsafeReadableBytes { query -> (Int, Int) in
                 let message = UnsafeRawBufferPointer(rebasing: query[0..<Int(length)])
-                let outcome = engine.respond(to: message, into: response, transport: .tcp, snapshot: snapshot,
+                var outcome = engine.respond(to: message, into: response, transport: .tcp, snapshot: snapshot,
                                              scratch: scratch, now: now, client: client, cookies: secrets)
+                if outcome.disposition == .needsTSIG {
+                    outcome = signed.respond(to: message, into: response, transport: .tcp, snapshot: snapshot,
+                                             scratch: scratch, now: now, client: client, cookies: secrets)
+                }
                 guard outcome.disposition == .answered else { return (Int(length), 0) }
                 counters.queries.record(outcome, transport: .tcp, stripe: QueryCounters.tcpStripe)
                 rendering.storeBigEndianUInt16(UInt16(outcome.length), at: 0)

@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import QueryEngine
 import ZoneData
+import ZoneTransfer
 
 #if canImport(Glibc)
 import Glibc
@@ -50,6 +51,8 @@ public final class UDPServer: @unchecked Sendable {
 
     private let sockets: [Int32]
     private let engine: QueryEngine
+    /// The slow path for queries carrying a TSIG record.
+    private let signed: SignedQueryResponder
     private let store: SnapshotStore
     private let logger: Logger
     private let stopping = ManagedFlag()
@@ -70,9 +73,10 @@ public final class UDPServer: @unchecked Sendable {
     private let receiveBuffer: Int
 
     public init(sockets: [Int32], engine: QueryEngine, store: SnapshotStore, counters: ServingCounters,
-                limiter: ResponseRateLimiter? = nil, cookies: CookieStore? = nil,
+                limiter: ResponseRateLimiter? = nil, cookies: CookieStore? = nil, tsigKeys: [TSIGKey] = [],
                 batchWaitMicroseconds: Int = UDPServer.defaultBatchWaitMicroseconds,
                 receiveBuffer: Int = UDPServer.defaultReceiveBuffer, logger: Logger) {
+        self.signed = SignedQueryResponder(engine: engine, keys: tsigKeys)
         self.receiveBuffer = receiveBuffer
         self.batchWaitMicroseconds = UInt32(clamping: batchWaitMicroseconds)
         self.limiter = limiter
@@ -212,8 +216,12 @@ public final class UDPServer: @unchecked Sendable {
                 let query = UnsafeRawBufferPointer(start: incoming[index].buffer, count: Int(incoming[index].length))
                 let response = UnsafeMutableRawBufferPointer(start: outgoing[replies].buffer, count: Self.sendBufferSize)
                 let client = ClientAddress.from(incoming + index)
-                let outcome = engine.respond(to: query, into: response, transport: .udp, snapshot: snapshot,
+                var outcome = engine.respond(to: query, into: response, transport: .udp, snapshot: snapshot,
                                              scratch: scratch, now: now, client: client, cookies: secrets)
+                if outcome.disposition == .needsTSIG {
+                    outcome = signed.respond(to: query, into: response, transport: .udp, snapshot: snapshot,
+                                             scratch: scratch, now: now, client: client, cookies: secrets)
+                }
                 guard outcome.disposition == .answered else {
                     dropped += 1
                     continue

@@ -36,13 +36,17 @@ public struct QueryEngine: Sendable {
     /// since the Unix epoch, read once per batch by the caller) drives the TTL
     /// countdown of groups with a pending switch.
     /// `client` and `cookies` enable DNS cookies (RFC 7873, RFC 9018).
+    /// A query ending with a TSIG record is not answered here: the outcome
+    /// is `.needsTSIG`. `reserve` bytes are kept free at the end of the
+    /// reply's size limit, for the TSIG record a signer appends.
     public func respond(
         to query: UnsafeRawBufferPointer, into response: UnsafeMutableRawBufferPointer,
         transport: Transport, snapshot: ZoneSnapshot, scratch: QueryScratch, now: Int64 = 0,
-        client: ClientAddress? = nil, cookies: CookieSecrets? = nil
+        client: ClientAddress? = nil, cookies: CookieSecrets? = nil, reserve: Int = 0
     ) -> QueryOutcome {
         var outcome = respondWithoutCookieFacts(to: query, into: response, transport: transport, snapshot: snapshot,
-                                                scratch: scratch, now: now, client: client, cookies: cookies)
+                                                scratch: scratch, now: now, client: client, cookies: cookies,
+                                                reserve: reserve)
         outcome.validCookie = scratch.validCookie
         return outcome
     }
@@ -50,12 +54,13 @@ public struct QueryEngine: Sendable {
     func respondWithoutCookieFacts(
         to query: UnsafeRawBufferPointer, into response: UnsafeMutableRawBufferPointer,
         transport: Transport, snapshot: ZoneSnapshot, scratch: QueryScratch, now: Int64,
-        client: ClientAddress?, cookies: CookieSecrets?
+        client: ClientAddress?, cookies: CookieSecrets?, reserve: Int
     ) -> QueryOutcome {
         scratch.validCookie = false
         scratch.hasReplyCookie = false
         guard let header = DNSHeader(bytes: query), !header.isResponse else { return .dropped }
         var request = ParsedQuery(header: header)
+        request.reserve = reserve
 
         if header.opcode == .notify, header.questionCount == 1, parseQuestion(query, &request, scratch: scratch) {
             // We are the primary: nobody else's NOTIFY concerns us (RFC 1996).
@@ -77,6 +82,7 @@ public struct QueryEngine: Sendable {
         else {
             return writeBare(request, rcode: .formErr, query: query, into: response, transport: transport, scratch: scratch)
         }
+        if request.hasTSIG { return .needsTSIG(request.queryType) }
         if let clientCookie = request.clientCookieOffset, let client, let cookies {
             prepareCookie(query, clientCookieAt: clientCookie, request: request, client: client, secrets: cookies,
                           now: UInt32(truncatingIfNeeded: now / 1000), scratch: scratch)
@@ -135,6 +141,10 @@ public struct QueryEngine: Sendable {
         var clientCookieOffset: Int? = nil
         var serverCookieOffset = 0
         var serverCookieLength = 0
+        /// The last additional record is a TSIG.
+        var hasTSIG = false
+        /// Bytes kept free below the size limit (room for a TSIG record).
+        var reserve = 0
     }
 
     /// Checks the query's server cookie and makes the reply's cookie.
@@ -240,8 +250,9 @@ public struct QueryEngine: Sendable {
                         request.serverCookieLength = Int(optionLength) - 8
                     }
                 }
-            } else if type == RecordType.tsig.rawValue, index != count - 1 {
-                return false
+            } else if type == RecordType.tsig.rawValue {
+                guard index == count - 1 else { return false }
+                request.hasTSIG = true
             }
             _ = reader.skip(Int(length))
         }
@@ -250,14 +261,18 @@ public struct QueryEngine: Sendable {
 
     /// Response size limit for this query and transport.
     func sizeLimit(_ request: ParsedQuery, transport: Transport, capacity: Int) -> Int {
+        let limit: Int
         switch transport {
         case .tcp:
-            return min(capacity, Self.maxTCPMessage)
+            limit = min(capacity, Self.maxTCPMessage)
         case .udp:
-            guard request.hasEDNS else { return min(capacity, Self.classicUDPPayload) }
-            let asked = max(Self.classicUDPPayload, request.ednsPayload)
-            return min(capacity, asked, options.maxUDPPayload)
+            if request.hasEDNS {
+                limit = min(capacity, max(Self.classicUDPPayload, request.ednsPayload), options.maxUDPPayload)
+            } else {
+                limit = min(capacity, Self.classicUDPPayload)
+            }
         }
+        return limit - request.reserve
     }
 
     /// Header (and the question, when it was readable) plus OPT when the query

@@ -8,6 +8,10 @@ public struct QueryOutcome: Equatable, Sendable {
         case answered
         /// No response: too short, a response, or an unreadable question.
         case dropped
+        /// Nothing written: the query ends with a TSIG record (RFC 8945),
+        /// which the transport verifies off the hot path before answering
+        /// the query without it and signing the reply.
+        case needsTSIG
     }
 
     public var disposition: Disposition
@@ -35,6 +39,11 @@ public struct QueryOutcome: Equatable, Sendable {
 
     public static let dropped = QueryOutcome(disposition: .dropped, length: 0, rcode: .noError,
                                              queryType: RecordType(0), truncated: false)
+
+    static func needsTSIG(_ queryType: UInt16) -> QueryOutcome {
+        QueryOutcome(disposition: .needsTSIG, length: 0, rcode: .noError, queryType: RecordType(queryType),
+                     truncated: false)
+    }
 }
 
 /// How a query arrived; it sets the response size limit.

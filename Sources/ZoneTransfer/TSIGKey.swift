@@ -10,6 +10,14 @@ public struct TSIGKey: Sendable, Equatable {
 
         /// The algorithm's name as it appears in TSIG records.
         public var name: DomainName { try! DomainName(rawValue + ".") }
+
+        /// Length of a full MAC: the hash's output size.
+        public var macLength: Int {
+            switch self {
+            case .hmacSHA256: return 32
+            case .hmacSHA512: return 64
+            }
+        }
     }
 
     public var name: DomainName
@@ -95,9 +103,7 @@ public struct TSIGRecord: Sendable, Equatable {
 
     public var rdata: [UInt8] {
         var bytes = algorithm.lowercased.wire
-        bytes += [UInt8(truncatingIfNeeded: timeSigned >> 40), UInt8(truncatingIfNeeded: timeSigned >> 32),
-                  UInt8(truncatingIfNeeded: timeSigned >> 24), UInt8(truncatingIfNeeded: timeSigned >> 16),
-                  UInt8(truncatingIfNeeded: timeSigned >> 8), UInt8(truncatingIfNeeded: timeSigned)]
+        bytes += TSIG.uint48(timeSigned)
         bytes += be16(fudge) + be16(UInt16(mac.count)) + mac + be16(originalID) + be16(error)
         bytes += be16(UInt16(otherData.count)) + otherData
         return bytes
@@ -105,9 +111,7 @@ public struct TSIGRecord: Sendable, Equatable {
 
     /// The "TSIG variables" digested after the message (RFC 8945 4.3.3).
     func variables(timersOnly: Bool) -> [UInt8] {
-        let timers = [UInt8(truncatingIfNeeded: timeSigned >> 40), UInt8(truncatingIfNeeded: timeSigned >> 32),
-                      UInt8(truncatingIfNeeded: timeSigned >> 24), UInt8(truncatingIfNeeded: timeSigned >> 16),
-                      UInt8(truncatingIfNeeded: timeSigned >> 8), UInt8(truncatingIfNeeded: timeSigned)] + be16(fudge)
+        let timers = TSIG.uint48(timeSigned) + be16(fudge)
         if timersOnly { return timers }
         return keyName.lowercased.wire + be16(RecordClass.any.rawValue) + [0, 0, 0, 0] + algorithm.lowercased.wire
             + timers + be16(error) + be16(UInt16(otherData.count)) + otherData

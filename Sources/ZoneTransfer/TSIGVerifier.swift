@@ -55,30 +55,86 @@ public enum TSIG {
     /// The outcome of checking a signed request.
     public enum Verification: Sendable {
         case valid(key: TSIGKey, requestMAC: [UInt8])
-        case failed(TSIGError, keyName: DomainName, algorithm: DomainName, originalID: UInt16, key: TSIGKey?,
-                    requestMAC: [UInt8])
+        /// A MAC size no signer may use (RFC 8945 5.2.2.1): the reply is
+        /// FORMERR, without a TSIG.
+        case malformed
+        /// NOTAUTH, with a TSIG carrying the error.
+        case failed(Failure)
     }
 
-    /// Checks a request's TSIG against the known keys (RFC 8945 5.2).
+    /// Why a signed request is refused, and what the reply's TSIG needs.
+    public struct Failure: Sendable {
+        public var error: TSIGError
+        /// The request's TSIG record.
+        public var request: TSIGRecord
+        /// Set when the request's MAC verified (BADTIME, BADTRUNC): the error
+        /// reply is then signed with it; otherwise it is unsigned (RFC 8945 5.3.2).
+        public var key: TSIGKey?
+    }
+
+    /// Checks a request's TSIG against the known keys, in the order of RFC
+    /// 8945 5.2: key and algorithm (BADKEY), MAC (BADSIG), time (BADTIME).
+    ///
+    /// Truncation (5.2.2.1): a MAC longer than the hash, or shorter than
+    /// max(10 bytes, half the hash), is malformed (FORMERR). Our policy
+    /// accepts full-length MACs only: a shorter MAC that verifies, within the
+    /// time window, is BADTRUNC.
     public static func verify(_ message: [UInt8], found: Found, keys: [TSIGKey], now: UInt64) -> Verification {
         let record = found.record
         guard let key = keys.first(where: { $0.name == record.keyName && $0.algorithm.name == record.algorithm }) else {
-            return .failed(.badKey, keyName: record.keyName, algorithm: record.algorithm, originalID: record.originalID,
-                           key: nil, requestMAC: [])
+            return .failed(Failure(error: .badKey, request: record, key: nil))
         }
         let digest = unsigned(message, found: found) + record.variables(timersOnly: false)
         let expected = key.mac(digest)
-        // Truncated MACs (RFC 8945 5.2.2.1) are not accepted: full length only.
-        guard record.mac.count == expected.count, constantTimeEqual(record.mac, expected) else {
-            return .failed(.badSig, keyName: record.keyName, algorithm: record.algorithm,
-                           originalID: record.originalID, key: nil, requestMAC: [])
+        guard record.mac.count <= expected.count, record.mac.count >= max(minimumMAC, expected.count / 2) else {
+            return .malformed
+        }
+        guard constantTimeEqual(record.mac, Array(expected[0..<record.mac.count])) else {
+            return .failed(Failure(error: .badSig, request: record, key: nil))
         }
         let skew = now > record.timeSigned ? now - record.timeSigned : record.timeSigned - now
         guard skew <= UInt64(record.fudge) else {
-            return .failed(.badTime, keyName: record.keyName, algorithm: record.algorithm,
-                           originalID: record.originalID, key: key, requestMAC: record.mac)
+            return .failed(Failure(error: .badTime, request: record, key: key))
+        }
+        guard record.mac.count == expected.count else {
+            return .failed(Failure(error: .badTrunc, request: record, key: key))
         }
         return .valid(key: key, requestMAC: record.mac)
+    }
+
+    /// Shortest MAC RFC 8945 5.2.2.1 lets anyone send: 10 bytes (80 bits).
+    static let minimumMAC = 10
+
+    /// Appends the TSIG of an error reply to `reply` (a NOTAUTH message for
+    /// the request): unsigned with an empty MAC for BADKEY and BADSIG; signed
+    /// over the request's MAC otherwise. A BADTIME reply keeps the request's
+    /// time and carries ours in Other Data, so the client can verify it and
+    /// see the skew (RFC 8945 5.2.3).
+    public static func appendError(to reply: [UInt8], failure: Failure, now: UInt64) -> [UInt8] {
+        let request = failure.request
+        guard let key = failure.key else {
+            return appendUnsigned(reply, keyName: request.keyName, algorithm: request.algorithm,
+                                  originalID: request.originalID, error: failure.error, now: now)
+        }
+        if failure.error == .badTime {
+            return sign(reply, key: key, priorMAC: request.mac, now: request.timeSigned, subsequent: false,
+                        error: .badTime, otherData: uint48(now)).message
+        }
+        return sign(reply, key: key, priorMAC: request.mac, now: now, subsequent: false, error: failure.error).message
+    }
+
+    /// Bytes a TSIG record signed with `key` adds to a message (no Other Data).
+    public static func recordSize(for key: TSIGKey) -> Int {
+        // Owner, type, class, TTL, RDLENGTH; then algorithm, time (6), fudge,
+        // MAC size, MAC, original ID, error, other length (2 each).
+        key.name.wire.count + 10 + key.algorithm.name.wire.count + 6 + 2 + 2 + key.algorithm.macLength + 2 + 2 + 2
+    }
+
+    /// A 48-bit big-endian time, as TSIG writes Time Signed.
+    static func uint48(_ value: UInt64) -> [UInt8] {
+        [UInt8(truncatingIfNeeded: value >> 40), UInt8(truncatingIfNeeded: value >> 32),
+         UInt8(truncatingIfNeeded: value >> 24), UInt8(truncatingIfNeeded: value >> 16),
+         UInt8(truncatingIfNeeded: value >> 8), UInt8(truncatingIfNeeded: value)]
     }
 
     /// Appends a TSIG. For a response, `priorMAC` is the request's MAC for

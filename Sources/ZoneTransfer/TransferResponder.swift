@@ -41,18 +41,11 @@ public struct TransferResponder: Sendable {
             switch TSIG.verify(query, found: found, keys: policy.keys, now: now) {
             case .valid(let key, let mac):
                 signing = (key, mac)
-            case .failed(let error, let keyName, let algorithm, let originalID, let key, let mac):
+            case .malformed:
+                return [errorMessage(for: query, rcode: .formErr, question: message.questions)]
+            case .failed(let failure):
                 let reply = errorMessage(for: query, rcode: .notAuth, question: message.questions)
-                if error == .badTime, let key {
-                    // BADTIME is signed and carries our clock (RFC 8945 5.2.3).
-                    let other = [UInt8(truncatingIfNeeded: now >> 40), UInt8(truncatingIfNeeded: now >> 32),
-                                 UInt8(truncatingIfNeeded: now >> 24), UInt8(truncatingIfNeeded: now >> 16),
-                                 UInt8(truncatingIfNeeded: now >> 8), UInt8(truncatingIfNeeded: now)]
-                    return [TSIG.sign(reply, key: key, priorMAC: mac, now: found.record.timeSigned, subsequent: false,
-                                      error: .badTime, otherData: other).message]
-                }
-                return [TSIG.appendUnsigned(reply, keyName: keyName, algorithm: algorithm, originalID: originalID,
-                                            error: error, now: now)]
+                return [TSIG.appendError(to: reply, failure: failure, now: now)]
             }
         }
         func finish(_ messages: [[UInt8]]) -> [[UInt8]] {

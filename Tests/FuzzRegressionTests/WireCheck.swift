@@ -84,6 +84,8 @@ public enum WireCheck {
     }()
 
     static let engine = QueryEngine()
+    /// Queries signed with `key` are answered and signed; others get TSIG errors.
+    static let signedQueries = SignedQueryResponder(engine: engine, keys: [key])
     nonisolated(unsafe) static let scratch = QueryScratch()
     /// DNS cookies on, right after a rotation. UDP queries come from
     /// 192.0.2.1, TCP ones from 2001:db8::1.
@@ -167,9 +169,15 @@ public enum WireCheck {
                             outcome reported: UnsafeMutablePointer<QueryOutcome>?) -> String? {
         let response = transport == .udp ? udpBuffer : tcpBuffer
         let capacity = response.count
-        let outcome = engine.respond(to: bytes, into: response, transport: transport, snapshot: snapshot,
-                                     scratch: scratch, now: now, client: transport == .udp ? udpClient : tcpClient,
-                                     cookies: cookies)
+        let client = transport == .udp ? udpClient : tcpClient
+        var outcome = engine.respond(to: bytes, into: response, transport: transport, snapshot: snapshot,
+                                     scratch: scratch, now: now, client: client, cookies: cookies)
+        if outcome.disposition == .needsTSIG {
+            // The transports' slow path for a query ending with a TSIG.
+            outcome = signedQueries.respond(to: bytes, into: response, transport: transport, snapshot: snapshot,
+                                            scratch: scratch, now: Int64(tsigNow) * 1000, client: client,
+                                            cookies: cookies)
+        }
         reported?.pointee = outcome
         guard outcome.disposition == .answered else {
             return outcome.length == 0 ? nil : "dropped query with response length \(outcome.length)"
