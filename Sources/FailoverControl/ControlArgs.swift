@@ -3,7 +3,7 @@ public protocol ControlArgs: Sendable, Hashable {
     /// The argument names the operation accepts; any other name is a `bad_request`.
     static var names: [String] { get }
     /// Decodes and type-checks `args` for `operation`.
-    init(args: ControlArguments) throws(ControlError)
+    init(args: ControlArgumentReader) throws(ControlError)
     /// The `args` object to send.
     var json: [String: JSONValue] { get }
 }
@@ -11,7 +11,7 @@ public protocol ControlArgs: Sendable, Hashable {
 extension ControlArgs {
     /// Decodes `args` for `operation`, rejecting unknown argument names first.
     public init(_ args: [String: JSONValue], for operation: ControlOperation) throws(ControlError) {
-        try self.init(args: ControlArguments(args, for: operation, allowed: Self.names))
+        try self.init(args: ControlArgumentReader(args, for: operation, allowed: Self.names))
     }
 }
 
@@ -28,7 +28,7 @@ public struct HelloArgs: ControlArgs {
 
     public static let names = ["protocol"]
 
-    public init(args: ControlArguments) throws(ControlError) {
+    public init(args: ControlArgumentReader) throws(ControlError) {
         guard let requested = try args.optionalUInt64("protocol") else { return }
         guard requested == UInt64(ControlProtocol.version) else {
             throw .badRequest(
@@ -57,7 +57,7 @@ public struct AppPutArgs: ControlArgs {
 
     public static let names = ["app", "name", "web_head"]
 
-    public init(args: ControlArguments) throws(ControlError) {
+    public init(args: ControlArgumentReader) throws(ControlError) {
         app = try args.requiredString("app")
         name = try args.requiredString("name")
         webHead = try args.requiredWebHead("web_head")
@@ -78,7 +78,7 @@ public struct AppIDArgs: ControlArgs {
 
     public static let names = ["app"]
 
-    public init(args: ControlArguments) throws(ControlError) {
+    public init(args: ControlArgumentReader) throws(ControlError) {
         app = try args.requiredString("app")
     }
 
@@ -100,7 +100,7 @@ public struct GroupCreateArgs: ControlArgs {
 
     public static let names = ["address", "primary", "backup"]
 
-    public init(args: ControlArguments) throws(ControlError) {
+    public init(args: ControlArgumentReader) throws(ControlError) {
         address = try args.optionalString("address")
         primary = try args.optionalString("primary")
         backup = try args.optionalString("backup")
@@ -135,7 +135,7 @@ public struct GroupUpdateArgs: ControlArgs {
 
     public static let names = ["address", "primary", "backup", "if_version"]
 
-    public init(args: ControlArguments) throws(ControlError) {
+    public init(args: ControlArgumentReader) throws(ControlError) {
         address = try args.requiredString("address")
         primary = try args.stringUpdate("primary")
         backup = try args.stringUpdate("backup")
@@ -169,7 +169,7 @@ public struct GroupSwitchArgs: ControlArgs {
 
     public static let names = ["address", "to", "delay_seconds", "requested_by"]
 
-    public init(args: ControlArguments) throws(ControlError) {
+    public init(args: ControlArgumentReader) throws(ControlError) {
         address = try args.requiredString("address")
         to = try args.requiredRole("to")
         delaySeconds = try args.optionalNumber("delay_seconds")
@@ -194,7 +194,7 @@ public struct GroupAddressArgs: ControlArgs {
 
     public static let names = ["address"]
 
-    public init(args: ControlArguments) throws(ControlError) {
+    public init(args: ControlArgumentReader) throws(ControlError) {
         address = try args.requiredString("address")
     }
 
@@ -207,7 +207,7 @@ public struct NoArgs: ControlArgs {
 
     public static let names: [String] = []
 
-    public init(args: ControlArguments) throws(ControlError) {}
+    public init(args: ControlArgumentReader) throws(ControlError) {}
 
     public var json: [String: JSONValue] { [:] }
 }

@@ -26,22 +26,12 @@ public final class ControlDispatcher: Sendable {
         self.reload = reload
     }
 
-    /// Runs one command; mutations return once durable and served.
+    /// Runs a read (`*.get`, `*.list`, `stats`, `export`, ...); mutations go through ``submit(_:completion:)``.
     public func handle(_ command: ControlCommand) async throws(ControlError) -> JSONValue {
-        guard command.operation.isMutation else { return try await read(command).get() }
-        let result = await withCheckedContinuation { continuation in
-            do throws(ControlError) {
-                try submit(command) { continuation.resume(returning: $0) }
-            } catch {
-                continuation.resume(returning: .failure(error))
-            }
+        guard !command.operation.isMutation else {
+            throw .internal("\(command.operation.name) changes state: it goes through submit(_:completion:)")
         }
-        let encoded = try result.get()
-        do {
-            return try JSONValue.parse(encoded)
-        } catch {
-            throw .internal("\(command.operation.name) produced an unreadable result: \(error)")
-        }
+        return try await read(command).get()
     }
 
     /// Starts a mutation without waiting; `completion` runs inside the

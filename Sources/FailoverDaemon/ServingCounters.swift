@@ -10,8 +10,6 @@ public final class ServingCounters: Sendable {
     /// Answers withheld or truncated by response rate limiting.
     public let rateLimitedDropped = ManagedAtomic<Int>(0)
     public let rateLimitedSlipped = ManagedAtomic<Int>(0)
-    /// Bumped by every UDP worker loop turn, so a watchdog can tell a stuck worker.
-    public let udpLoopTurns = ManagedAtomic<Int>(0)
     /// Answered queries by transport, type and rcode, and truncated answers.
     public let queries = QueryCounters()
 
@@ -21,9 +19,5 @@ public final class ServingCounters: Sendable {
     func recordUDP(answered: Int, dropped: Int) {
         if answered > 0 { udpAnswered.wrappingIncrement(by: answered, ordering: .relaxed) }
         if dropped > 0 { udpDropped.wrappingIncrement(by: dropped, ordering: .relaxed) }
-        udpLoopTurns.wrappingIncrement(ordering: .relaxed)
     }
-
-    @inline(__always)
-    func heartbeat() { udpLoopTurns.wrappingIncrement(ordering: .relaxed) }
 }

@@ -204,7 +204,6 @@ public final class UDPServer: @unchecked Sendable {
                     logger.error("UDP receive failed: \(String(cString: strerror(errno)))")
                     usleep(10_000)
                 }
-                counters.heartbeat()
                 continue
             }
             let snapshot = store.load()

@@ -10,7 +10,6 @@ public final class QueryScratch {
     static let labelCapacity = 128
 
     let lowercasedName: UnsafeMutableRawBufferPointer
-    let chaseName: UnsafeMutableRawBufferPointer
     let chaseOriginal: UnsafeMutableRawBufferPointer
     let wildcardName: UnsafeMutableRawBufferPointer
     var validCookie = false
@@ -31,7 +30,6 @@ public final class QueryScratch {
 
     public init() {
         lowercasedName = .allocate(byteCount: Self.nameCapacity, alignment: 1)
-        chaseName = .allocate(byteCount: Self.nameCapacity, alignment: 1)
         chaseOriginal = .allocate(byteCount: Self.nameCapacity, alignment: 1)
         wildcardName = .allocate(byteCount: Self.nameCapacity, alignment: 1)
         visited = .allocate(capacity: Self.visitedCapacity)
@@ -44,7 +42,6 @@ public final class QueryScratch {
 
     deinit {
         lowercasedName.deallocate()
-        chaseName.deallocate()
         chaseOriginal.deallocate()
         wildcardName.deallocate()
         visited.deallocate()

@@ -2,7 +2,7 @@
 ///
 /// Every failure is a `bad_request` naming the operation, the field and the expected type, so a client author
 /// sees at once what to fix. Value checks (hostname syntax, address form, ranges) belong to the model.
-public struct ControlArguments: Sendable {
+public struct ControlArgumentReader: Sendable {
     public let operation: ControlOperation
     private let values: [String: JSONValue]
 
