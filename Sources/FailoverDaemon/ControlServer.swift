@@ -1,3 +1,4 @@
+import FailoverApplication
 import Atomics
 import DNSWire
 import FailoverControl
@@ -50,8 +51,6 @@ public final class ControlServer: Sendable {
 
     let settings: Settings
     let dispatcher: ControlDispatcher
-    let service: FailoverService
-    let origin: DomainName
     let logger: Logger
     let group: EventLoopGroup
     let hub: WatcherHub
@@ -62,15 +61,14 @@ public final class ControlServer: Sendable {
     /// Replies completed by a commit, written once the whole batch is answered.
     let batchSends = DeferredSends()
     private let listenerChannel = NIOLockedValueBox<Channel?>(nil)
-    private nonisolated(unsafe) var ownsPath = true
+    /// The socket file is ours to remove at stop (not one systemd passed in).
+    private let ownsPath = ManagedAtomic<Bool>(true)
 
-    public init(settings: Settings, dispatcher: ControlDispatcher, service: FailoverService, origin: DomainName,
-                group: EventLoopGroup, logger: Logger, metrics: ServiceMetrics = .disabled) {
+    public init(settings: Settings, dispatcher: ControlDispatcher, group: EventLoopGroup, logger: Logger,
+                metrics: ServiceMetrics = .disabled) {
         self.settings = settings
         self.metrics = metrics
         self.dispatcher = dispatcher
-        self.service = service
-        self.origin = origin
         self.group = group
         self.logger = logger
         self.hub = WatcherHub(queueLimit: settings.watcherQueueLimit)
@@ -83,7 +81,7 @@ public final class ControlServer: Sendable {
     /// takes a listening socket from systemd, and starts accepting.
     public func start(adopting passedSocket: Int32? = nil) async throws {
         // Before the first connection: a commit's replies are written when its batch is over.
-        await service.addBatchObserver { [batchSends] in batchSends.run() }
+        await dispatcher.addBatchObserver { [batchSends] in batchSends.run() }
         let idle = settings.idleTimeout
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 64)
@@ -121,13 +119,9 @@ public final class ControlServer: Sendable {
                 throw StartupError("cannot move the control socket into place at \(settings.path): \(reason)")
             }
         }
-        _ = await service.addListener { [hub, origin] events, model, at in
-            // Formatting costs more than the commit itself: skip it with nobody watching.
-            guard hub.count > 0 else { return }
-            hub.publish(ModelViews.events(events, model: model, origin: origin, at: at).map(\.line))
-        }
+        await dispatcher.subscribeEvents(isWanted: { [hub] in hub.count > 0 }, deliver: { [hub] in hub.publish($0) })
         listenerChannel.withLockedValue { $0 = channel }
-        ownsPath = passedSocket == nil
+        ownsPath.store(passedSocket == nil, ordering: .relaxed)
         logger.info("control socket at \(passedSocket == nil ? settings.path : "fd \(passedSocket!) from systemd")")
     }
 
@@ -138,7 +132,7 @@ public final class ControlServer: Sendable {
         }
         try? await channel?.close()
         hub.closeAll()
-        if ownsPath { unlink(settings.path) }
+        if ownsPath.load(ordering: .relaxed) { unlink(settings.path) }
     }
 
     /// A live daemon already on the path is an error; a stale file is removed.
@@ -295,7 +289,7 @@ public final class ControlServer: Sendable {
         }
         defer { hub.unsubscribe(key) }
         try await connection.channel.pipeline.handler(type: ControlIdleHandler.self).get().disable(connection.channel)
-        let serial = await service.summary.serial
+        let serial = await dispatcher.servedSerial()
         try await write(ControlResponse.success(id: id, result: ControlResults.watching(serial: serial)).line,
                         to: outbound)
         for await line in stream {

@@ -1,3 +1,4 @@
+import FailoverApplication
 import CNetShim
 import DNSWire
 import FailoverControl
@@ -22,7 +23,7 @@ public struct StartupError: Error, CustomStringConvertible {
 }
 
 /// The running daemon: zone, snapshot, transports, signals.
-public final class Daemon: @unchecked Sendable {
+public final class Daemon: ControlHost, @unchecked Sendable {
     public private(set) var config: DaemonConfig
     /// The file the configuration came from, re-read on reload.
     public let configPath: String?
@@ -270,25 +271,14 @@ public final class Daemon: @unchecked Sendable {
             }
             if zoneChanged || old.serial != new.serial { notifier.notify(serial: new.serial) }
         }
-        let dispatcher = ControlDispatcher(
-            service: service, snapshots: store, origin: config.origin,
-            statistics: { [weak self] in
-                guard let self else { return (0, 0, [:]) }
-                return (self.controlServer?.connectionCount ?? 0, self.controlServer?.watcherCount ?? 0,
-                        self.counterValues())
-            },
-            reload: { [weak self] () throws(ControlError) -> JSONValue in
-                guard let self else { throw .unavailable("shutting down") }
-                return try await self.reload()
-            })
+        let dispatcher = ControlDispatcher(service: service, snapshots: store, origin: config.origin, host: self)
         let control = ControlServer(
             settings: .init(path: config.controlSocket, allowUsers: config.controlAllowUsers,
                             allowGroups: config.controlAllowGroups, socketGroup: config.controlGroup,
                             maxConnections: config.controlMaxConnections,
                             idleTimeout: .milliseconds(Int64(config.controlIdleTimeout * 1000)),
                             watcherQueueLimit: config.controlWatcherQueue),
-            dispatcher: dispatcher, service: service, origin: config.origin, group: loops, logger: logger,
-            metrics: metrics)
+            dispatcher: dispatcher, group: loops, logger: logger, metrics: metrics)
         await service.startScheduler()
         do {
             try await control.start(adopting: passedControl)
@@ -417,6 +407,11 @@ public final class Daemon: @unchecked Sendable {
             apps: summary.apps, groups: summary.groups, pendingSwitches: summary.pendingSwitches,
             serial: snapshot.serial, tcpConnections: tcpServer?.connectionCount ?? 0,
             udpReceiveBufferDrops: udpServer?.receiveBufferDrops() ?? 0)
+    }
+
+    public func controlStatistics() async -> ControlStatistics {
+        ControlStatistics(connections: controlServer?.connectionCount ?? 0, watchers: controlServer?.watcherCount ?? 0,
+                          counters: counterValues())
     }
 
     func counterValues() -> [String: UInt64] {

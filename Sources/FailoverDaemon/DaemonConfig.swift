@@ -1,3 +1,4 @@
+import FailoverApplication
 import DNSWire
 import FailoverControl
 import Foundation

@@ -1,3 +1,4 @@
+import FailoverApplication
 import Atomics
 import CNetShim
 import Foundation

@@ -1,3 +1,4 @@
+import FailoverApplication
 import ArgumentParser
 import CNetShim
 import FailoverDaemon

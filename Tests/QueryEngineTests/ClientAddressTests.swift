@@ -48,7 +48,10 @@ import Glibc
             [0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1],
             [0xfe, 0x80] + Array(repeating: 0, count: 14),
             Array(repeating: 0xff, count: 16),
-        ] + (0..<200).map { _ in (0..<16).map { _ in random.next() & 1 == 0 ? 0 : UInt8.random(in: 0...255) } }
+        ] + (0..<200).map { _ in
+            // A first byte of 1: glibc writes ::/96 addresses (IPv4-compatible) as ::a.b.c.d, RFC 5952 does not.
+            [1] + (1..<16).map { _ in random.next() & 1 == 0 ? 0 : UInt8.random(in: 0...255) }
+        }
         for bytes in samples {
             #expect(ClientAddress(ipv6: bytes).description == Self.ntop(bytes), "\(bytes)")
         }

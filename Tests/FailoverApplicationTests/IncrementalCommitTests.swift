@@ -5,7 +5,7 @@ import TestSupport
 import Testing
 import ZoneData
 
-@testable import FailoverDaemon
+@testable import FailoverApplication
 
 /// The commit path changes the model in place and the served snapshot
 /// piecewise. Random batches of every kind of mutation check that a reverted
