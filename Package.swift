@@ -84,6 +84,7 @@ let package = Package(
             dependencies: [
                 "FailoverControl",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Yams", package: "Yams"),
             ]
         ),
         // Benchmark tooling (Benchmarks/run): writes the state, zone and query files for N groups.
