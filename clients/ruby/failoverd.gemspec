@@ -9,7 +9,6 @@ Gem::Specification.new do |spec|
   spec.description = "Speaks failoverd's control protocol (JSON lines over a Unix socket) with typed errors, " \
                      "timeouts, reconnects, safe retries, pipelining, a resuming watch and a reconciler."
   spec.authors = ["failoverd developers"]
-  spec.license = "MIT"
   spec.required_ruby_version = ">= 3.1"
   spec.files = Dir["lib/**/*.rb"] + ["README.md"]
   spec.require_paths = ["lib"]
