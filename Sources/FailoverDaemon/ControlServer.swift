@@ -1,13 +1,13 @@
-import FailoverApplication
 import Atomics
 import DNSWire
+import FailoverApplication
 import FailoverControl
 import FailoverCore
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
-import NIOConcurrencyHelpers
 
 #if canImport(Glibc)
 import Glibc

@@ -1,6 +1,6 @@
-import FailoverApplication
 import CNetShim
 import DNSWire
+import FailoverApplication
 import FailoverControl
 import FailoverCore
 import Foundation

@@ -1,5 +1,5 @@
-import FailoverApplication
 import DNSWire
+import FailoverApplication
 import FailoverControl
 import Foundation
 import Yams

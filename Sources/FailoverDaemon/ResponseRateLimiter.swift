@@ -16,7 +16,7 @@ import Glibc
 /// One fixed table of atomic buckets shared by all UDP workers, updated with
 /// compare-and-swap: no lock, no allocation per query. Two prefixes that hash
 /// to one bucket share a budget until one of them takes it over (the tag).
-public final class ResponseRateLimiter: @unchecked Sendable {
+public final class ResponseRateLimiter: Sendable {
     public struct Settings: Sendable, Equatable {
         /// 0 turns rate limiting off.
         public var responsesPerSecond: Int = 200

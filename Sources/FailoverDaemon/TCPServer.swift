@@ -1,5 +1,5 @@
-import FailoverApplication
 import Atomics
+import FailoverApplication
 import Foundation
 import Logging
 import NIOConcurrencyHelpers

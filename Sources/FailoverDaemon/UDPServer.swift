@@ -1,6 +1,6 @@
-import FailoverApplication
 import Atomics
 import CNetShim
+import FailoverApplication
 import Foundation
 import Logging
 import QueryEngine
@@ -256,9 +256,8 @@ public final class UDPServer: @unchecked Sendable {
 }
 
 /// A flag set once from any thread.
-final class ManagedFlag: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value = false
-    var isSet: Bool { lock.withLock { value } }
-    func set() { lock.withLock { value = true } }
+final class ManagedFlag: Sendable {
+    private let value = ManagedAtomic<Bool>(false)
+    var isSet: Bool { value.load(ordering: .acquiring) }
+    func set() { value.store(true, ordering: .releasing) }
 }

@@ -1,6 +1,6 @@
-import FailoverApplication
 import ArgumentParser
 import CNetShim
+import FailoverApplication
 import FailoverDaemon
 import Foundation
 import Logging
