@@ -228,7 +228,9 @@ public final class UDPServer: @unchecked Sendable {
                 }
                 var length = outcome.length
                 if let limiter, let client, !outcome.validCookie {
-                    switch limiter.verdict(for: client, second: UInt32(truncatingIfNeeded: now / 1000)) {
+                    switch limiter.verdict(for: client, response: UnsafeRawBufferPointer(response),
+                                           questionEnd: outcome.questionEnd,
+                                           second: UInt32(truncatingIfNeeded: now / 1000)) {
                     case .send:
                         break
                     case .drop:
