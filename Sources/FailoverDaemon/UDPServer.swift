@@ -1,5 +1,6 @@
 import Atomics
 import CNetShim
+import DNSWire
 import FailoverApplication
 import Foundation
 import Logging
@@ -239,9 +240,8 @@ public final class UDPServer: @unchecked Sendable {
                     case .slip:
                         // Header and question only, TC set: a real client retries over TCP.
                         counters.rateLimitedSlipped.wrappingIncrement(ordering: .relaxed)
-                        response[2] |= 0x02
-                        for offset in 6..<12 { response[offset] = 0 }
-                        length = outcome.questionEnd
+                        length = DNSHeader.truncateToQuestion(response, questionEnd: outcome.questionEnd)
+                        if length == 0 { continue }
                     }
                 }
                 counters.queries.record(outcome, transport: .udp, stripe: workerIndex)
