@@ -294,7 +294,10 @@ public final class ControlServer: Sendable {
             channel.close(promise: nil)
         }
         defer { hub.unsubscribe(key) }
-        try await connection.channel.pipeline.handler(type: ControlIdleHandler.self).get().disable(connection.channel)
+        // Watchers stay connected while idle; the handler is touched on its own event loop only.
+        try await channel.eventLoop.submit {
+            try channel.pipeline.syncOperations.handler(type: ControlIdleHandler.self).disable()
+        }.get()
         let serial = await service.summary.serial
         try await write(ControlResponse.success(id: id, result: ControlResults.watching(serial: serial)).line,
                         to: outbound)
@@ -385,7 +388,7 @@ struct ControlLineDecoder: ByteToMessageDecoder {
 
 /// Closes a control connection that sends nothing for the idle timeout,
 /// unless it became a watcher.
-final class ControlIdleHandler: ChannelInboundHandler, RemovableChannelHandler, @unchecked Sendable {
+final class ControlIdleHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
 
@@ -407,11 +410,10 @@ final class ControlIdleHandler: ChannelInboundHandler, RemovableChannelHandler, 
 
     func handlerRemoved(context: ChannelHandlerContext) { timer?.cancel() }
 
-    func disable(_ channel: Channel) -> EventLoopFuture<Void> {
-        channel.eventLoop.submit {
-            self.enabled = false
-            self.timer?.cancel()
-        }
+    /// Stops the idle timeout for good; call on the channel's event loop.
+    func disable() {
+        enabled = false
+        timer?.cancel()
     }
 
     private func arm(_ context: ChannelHandlerContext) {

@@ -251,7 +251,8 @@ final class DNSOverTCPHandler: ChannelInboundHandler, RemovableChannelHandler {
         _ = context.channel.setOption(.autoRead, value: context.channel.isWritable && !backlog && !transferRunning)
         if backlog, context.channel.isWritable, !resumeScheduled {
             resumeScheduled = true
-            context.eventLoop.execute {
+            // Handler and context stay on their event loop: the isolated view takes a non-Sendable closure.
+            context.eventLoop.assumeIsolated().execute {
                 self.resumeScheduled = false
                 guard context.channel.isActive else { return }
                 self.processFrames(context: context)
@@ -338,9 +339,10 @@ final class DNSOverTCPHandler: ChannelInboundHandler, RemovableChannelHandler {
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if let event = event as? ChannelEvent, event == .inputClosed {
             // The client is done sending: answer what is complete, then close.
-            context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(capacity: 0))).whenComplete { _ in
-                context.close(promise: nil)
-            }
+            context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(capacity: 0)))
+                .assumeIsolated().whenComplete { _ in
+                    context.close(promise: nil)
+                }
             return
         }
         context.fireUserInboundEventTriggered(event)
@@ -361,7 +363,7 @@ final class DNSOverTCPHandler: ChannelInboundHandler, RemovableChannelHandler {
         } else {
             deadline = context.eventLoop.now + limits.idleTimeout
         }
-        timer = context.eventLoop.scheduleTask(deadline: deadline) {
+        timer = context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) {
             context.close(promise: nil)
         }
     }
