@@ -107,12 +107,12 @@ public final class ControlServer: Sendable {
             channel = try await bootstrap.bind(unixDomainSocketPath: staging, cleanupExistingSocketFile: true).get()
             chmod(staging, 0o660)
             if let name = settings.socketGroup {
-                guard let entry = getgrnam(name) else {
+                guard let gid = AccountDatabase.groupID(named: name) else {
                     try? await channel.close()
                     unlink(staging)
                     throw StartupError("control.group '\(name)' does not exist (create it or remove the setting)")
                 }
-                chown(staging, uid_t.max, entry.pointee.gr_gid)
+                chown(staging, uid_t.max, gid)
             }
             guard rename(staging, settings.path) == 0 else {
                 let reason = String(cString: strerror(errno))
@@ -168,8 +168,8 @@ public final class ControlServer: Sendable {
                 try await write(ControlResponse.failure(id: .null, error: error).line, to: outbound)
                 return
             }
-            if let refusal = AccessPolicy(allowUsers: settings.allowUsers, allowGroups: settings.allowGroups)
-                .refusal(for: credentials)
+            if let refusal = await AccessPolicy(allowUsers: settings.allowUsers, allowGroups: settings.allowGroups)
+                .check(credentials)
             {
                 if credentials == nil {
                     logger.debug("control connection closed before its credentials could be read")
