@@ -158,33 +158,37 @@ public final class ControlServer: Sendable {
         }
     }
 
+    /// Checks the peer, then answers it. A refused peer gets one error line
+    /// and is closed at once: it never holds one of the `maxConnections` slots.
     private func serve(_ connection: Connection) async {
-        let open = connections.wrappingIncrementThenLoad(ordering: .relaxed)
-        defer { connections.wrappingDecrement(ordering: .relaxed) }
         let credentials = await PeerCredentials.read(connection.channel)
+        let refusal = await AccessPolicy(allowUsers: settings.allowUsers, allowGroups: settings.allowGroups)
+            .check(credentials)
         try? await connection.executeThenClose { inbound, outbound in
-            if open > settings.maxConnections {
-                let error = ControlError.unavailable("too many control connections (\(settings.maxConnections)); try again later")
-                try await write(ControlResponse.failure(id: .null, error: error).line, to: outbound)
-                return
-            }
-            if let refusal = await AccessPolicy(allowUsers: settings.allowUsers, allowGroups: settings.allowGroups)
-                .check(credentials)
-            {
+            if let refusal {
                 if credentials == nil {
                     logger.debug("control connection closed before its credentials could be read")
                 } else {
                     logger.warning("control connection refused: \(refusal)")
                 }
-                try await write(ControlResponse.failure(id: .null, error: .unauthorized(refusal)).line, to: outbound)
-                // Close our side only: the client still reads the line even if
-                // its request is in flight (a full close could reset it first).
-                try? await connection.channel.close(mode: .output)
-                for try await _ in inbound {}
+                try await finalLine(ControlResponse.failure(id: .null, error: .unauthorized(refusal)).line, to: connection)
+                return
+            }
+            let open = connections.wrappingIncrementThenLoad(ordering: .relaxed)
+            defer { connections.wrappingDecrement(ordering: .relaxed) }
+            if open > settings.maxConnections {
+                let error = ControlError.unavailable("too many control connections (\(settings.maxConnections)); try again later")
+                try await finalLine(ControlResponse.failure(id: .null, error: error).line, to: connection)
                 return
             }
             try await answer(inbound: inbound, outbound: outbound, connection: connection)
         }
+    }
+
+    /// Writes the last line of a connection about to be closed, returning once
+    /// it is in the socket (a line left queued would be dropped by the close).
+    private func finalLine(_ line: [UInt8], to connection: Connection) async throws {
+        try await connection.channel.writeAndFlush(ByteBuffer(bytes: line))
     }
 
     /// Requests of one connection in flight at once: mutations are committed
