@@ -274,7 +274,7 @@ final class DNSOverTCPHandler: ChannelInboundHandler, RemovableChannelHandler {
         let peerText = client?.description ?? "?"
         let loop = context.eventLoop
         let bound = NIOLoopBound((self, context), eventLoop: loop)
-        let delay = Self.testTransferDelay
+        let delay = TestHooks.transferDelayMicroseconds
         DispatchQueue.global().async {
             if let delay { usleep(delay) }
             let messages = transfers.respond(to: query, peer: peer, snapshot: snapshot, now: UInt64(now / 1000))
@@ -300,11 +300,6 @@ final class DNSOverTCPHandler: ChannelInboundHandler, RemovableChannelHandler {
         processFrames(context: context)
         flushIfWritten(context: context)
     }
-
-    /// Test hook (FAILOVERD_TEST_TRANSFER_DELAY_MS): each transfer's rendering
-    /// first sleeps this long, to prove the event loop serves others meanwhile.
-    private static let testTransferDelay: UInt32? = ProcessInfo.processInfo
-        .environment["FAILOVERD_TEST_TRANSFER_DELAY_MS"].flatMap(UInt32.init).map { $0 * 1000 }
 
     /// True when `buffer` starts with a whole length-prefixed message.
     private static func hasCompleteMessage(_ buffer: ByteBuffer?) -> Bool {

@@ -19,6 +19,8 @@ extension Integration {
                 environment: ["FAILOVERD_TEST_TRANSFER_DELAY_MS": String(Self.renderDelayMilliseconds)],
                 label: "axfr-off-loop")
             defer { daemon.stop() }
+            #expect(daemon.log().contains("FAILOVERD_TEST_TRANSFER_DELAY_MS=\(Self.renderDelayMilliseconds)"),
+                    "the delay hook needs a debug build of failoverd")
 
             let transfer = try TCPClient(server: daemon.ipv4, timeout: 10)
             let started = Date()
