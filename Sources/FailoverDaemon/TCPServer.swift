@@ -188,7 +188,13 @@ final class DNSOverTCPHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     private func processFrames(context: ChannelHandlerContext) {
-        guard !transferRunning, var buffer = pending else { return }
+        guard !transferRunning else { return }
+        guard var buffer = pending else {
+            // Nothing was read behind a finished transfer: read again, and time the idle connection.
+            _ = context.channel.setOption(.autoRead, value: context.channel.isWritable)
+            armTimer(context: context)
+            return
+        }
         let snapshot = store.load()
         let secrets = cookies?.load()
         let now = WallClock.milliseconds()
