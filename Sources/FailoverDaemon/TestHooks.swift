@@ -1,9 +1,10 @@
 import Foundation
 
 /// Fault-injection hooks for the integration tests, read from the
-/// environment. Compiled into debug builds only: in a release build every
-/// hook is nil and the variables are never read.
+/// environment. Compiled into debug builds only: a release build has every
+/// hook nil, and neither reads nor names the variables.
 enum TestHooks {
+    #if DEBUG
     /// FAILOVERD_TEST_TRANSFER_DELAY_MS: each zone transfer's rendering first
     /// sleeps this long (here in microseconds), to prove the event loop serves others meanwhile.
     static let transferDelayMicroseconds: UInt32? = value("FAILOVERD_TEST_TRANSFER_DELAY_MS").flatMap(UInt32.init)
@@ -20,11 +21,10 @@ enum TestHooks {
         }
     }
 
-    private static func value(_ name: String) -> String? {
-        #if DEBUG
-        return ProcessInfo.processInfo.environment[name]
-        #else
-        return nil
-        #endif
-    }
+    private static func value(_ name: String) -> String? { ProcessInfo.processInfo.environment[name] }
+    #else
+    static let transferDelayMicroseconds: UInt32? = nil
+    static let udpStallAfterMilliseconds: Double? = nil
+    static let active: [String] = []
+    #endif
 }
