@@ -105,12 +105,12 @@ public final class ControlServer: Sendable {
             channel = try await bootstrap.bind(unixDomainSocketPath: staging, cleanupExistingSocketFile: true).get()
             chmod(staging, 0o660)
             if let name = settings.socketGroup {
-                guard let entry = getgrnam(name) else {
+                guard let gid = AccountDatabase.groupID(named: name) else {
                     try? await channel.close()
                     unlink(staging)
                     throw StartupError("control.group '\(name)' does not exist (create it or remove the setting)")
                 }
-                chown(staging, uid_t.max, entry.pointee.gr_gid)
+                chown(staging, uid_t.max, gid)
             }
             guard rename(staging, settings.path) == 0 else {
                 let reason = String(cString: strerror(errno))
@@ -152,33 +152,37 @@ public final class ControlServer: Sendable {
         }
     }
 
+    /// Checks the peer, then answers it. A refused peer gets one error line
+    /// and is closed at once: it never holds one of the `maxConnections` slots.
     private func serve(_ connection: Connection) async {
-        let open = connections.wrappingIncrementThenLoad(ordering: .relaxed)
-        defer { connections.wrappingDecrement(ordering: .relaxed) }
         let credentials = await PeerCredentials.read(connection.channel)
+        let refusal = await AccessPolicy(allowUsers: settings.allowUsers, allowGroups: settings.allowGroups)
+            .check(credentials)
         try? await connection.executeThenClose { inbound, outbound in
-            if open > settings.maxConnections {
-                let error = ControlError.unavailable("too many control connections (\(settings.maxConnections)); try again later")
-                try await write(ControlResponse.failure(id: .null, error: error).line, to: outbound)
-                return
-            }
-            if let refusal = AccessPolicy(allowUsers: settings.allowUsers, allowGroups: settings.allowGroups)
-                .refusal(for: credentials)
-            {
+            if let refusal {
                 if credentials == nil {
                     logger.debug("control connection closed before its credentials could be read")
                 } else {
                     logger.warning("control connection refused: \(refusal)")
                 }
-                try await write(ControlResponse.failure(id: .null, error: .unauthorized(refusal)).line, to: outbound)
-                // Close our side only: the client still reads the line even if
-                // its request is in flight (a full close could reset it first).
-                try? await connection.channel.close(mode: .output)
-                for try await _ in inbound {}
+                try await finalLine(ControlResponse.failure(id: .null, error: .unauthorized(refusal)).line, to: connection)
+                return
+            }
+            let open = connections.wrappingIncrementThenLoad(ordering: .relaxed)
+            defer { connections.wrappingDecrement(ordering: .relaxed) }
+            if open > settings.maxConnections {
+                let error = ControlError.unavailable("too many control connections (\(settings.maxConnections)); try again later")
+                try await finalLine(ControlResponse.failure(id: .null, error: error).line, to: connection)
                 return
             }
             try await answer(inbound: inbound, outbound: outbound, connection: connection)
         }
+    }
+
+    /// Writes the last line of a connection about to be closed, returning once
+    /// it is in the socket (a line left queued would be dropped by the close).
+    private func finalLine(_ line: [UInt8], to connection: Connection) async throws {
+        try await connection.channel.writeAndFlush(ByteBuffer(bytes: line))
     }
 
     /// Requests of one connection in flight at once: mutations are committed
@@ -288,7 +292,10 @@ public final class ControlServer: Sendable {
             channel.close(promise: nil)
         }
         defer { hub.unsubscribe(key) }
-        try await connection.channel.pipeline.handler(type: ControlIdleHandler.self).get().disable(connection.channel)
+        // Watchers stay connected while idle; the handler is touched on its own event loop only.
+        try await channel.eventLoop.submit {
+            try channel.pipeline.syncOperations.handler(type: ControlIdleHandler.self).disable()
+        }.get()
         let serial = await dispatcher.servedSerial()
         try await write(ControlResponse.success(id: id, result: ControlResults.watching(serial: serial)).line,
                         to: outbound)
@@ -379,7 +386,7 @@ struct ControlLineDecoder: ByteToMessageDecoder {
 
 /// Closes a control connection that sends nothing for the idle timeout,
 /// unless it became a watcher.
-final class ControlIdleHandler: ChannelInboundHandler, RemovableChannelHandler, @unchecked Sendable {
+final class ControlIdleHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
 
@@ -401,11 +408,10 @@ final class ControlIdleHandler: ChannelInboundHandler, RemovableChannelHandler, 
 
     func handlerRemoved(context: ChannelHandlerContext) { timer?.cancel() }
 
-    func disable(_ channel: Channel) -> EventLoopFuture<Void> {
-        channel.eventLoop.submit {
-            self.enabled = false
-            self.timer?.cancel()
-        }
+    /// Stops the idle timeout for good; call on the channel's event loop.
+    func disable() {
+        enabled = false
+        timer?.cancel()
     }
 
     private func arm(_ context: ChannelHandlerContext) {

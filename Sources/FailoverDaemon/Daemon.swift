@@ -56,6 +56,8 @@ public final class Daemon: ControlHost, @unchecked Sendable {
         self.logger = logger
         let zone = try Self.loadZone(config: config)
         for warning in zone.warnings { logger.warning("\(warning)") }
+        let hooks = TestHooks.active
+        if !hooks.isEmpty { logger.warning("test hooks active (debug build): \(hooks.joined(separator: " "))") }
         store = SnapshotStore(ZoneSnapshot(zone: zone))
         logger.info(
             "zone \(zone.origin) loaded from \(config.zoneFile ?? "the built-in default apex"): \(zone.nodes.count) names, serial \(zone.serial)")

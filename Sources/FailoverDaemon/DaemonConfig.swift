@@ -373,8 +373,11 @@ public struct DaemonConfig: Sendable, Equatable {
                     throw ConfigError("\(source): each tsig-keys entry needs a name and a base64 secret")
                 }
                 let algorithm = entry["algorithm"] as? String ?? "hmac-sha256"
-                guard let key = TSIGKey(name: name, algorithm: algorithm, base64Secret: secret) else {
-                    throw ConfigError("\(source): tsig key '\(name)': algorithm must be hmac-sha256 or hmac-sha512 and the secret base64")
+                let key: TSIGKey
+                do throws(TSIGKey.Refusal) {
+                    key = try TSIGKey(name: name, algorithm: algorithm, base64Secret: secret)
+                } catch {
+                    throw ConfigError("\(source): tsig key '\(name)': \(error)")
                 }
                 guard !config.transfer.keys.contains(where: { $0.name == key.name }) else {
                     throw ConfigError("\(source): tsig key '\(name)' is defined twice")

@@ -64,9 +64,8 @@ public final class UDPServer: @unchecked Sendable {
     /// One counter per worker, bumped every loop turn (at least every
     /// `pollMilliseconds`): the watchdog pings only while all of them move.
     public let heartbeats: [ManagedAtomic<Int>]
-    /// Test hook: worker 0 stops making progress after this many ms
-    /// (FAILOVERD_TEST_STALL_UDP_AFTER_MS), to prove the watchdog notices.
-    private let stallAfter: Double?
+    /// Test hook (debug builds): worker 0 stops making progress after this many ms.
+    private let stallAfter = TestHooks.udpStallAfterMilliseconds
 
     /// Takes ownership of bound UDP sockets.
     private let limiter: ResponseRateLimiter?
@@ -89,7 +88,6 @@ public final class UDPServer: @unchecked Sendable {
         self.counters = counters
         self.logger = logger
         self.heartbeats = sockets.map { _ in ManagedAtomic<Int>(0) }
-        self.stallAfter = ProcessInfo.processInfo.environment["FAILOVERD_TEST_STALL_UDP_AFTER_MS"].flatMap(Double.init)
     }
 
     /// Datagrams the kernel dropped because a worker's socket buffer was full

@@ -110,4 +110,25 @@ import Testing
         #expect(ConfigError.line(of: ["lisen"], in: "ttl: 3\nlisen: []\n") == 2)
         #expect(ConfigError.line(of: ["nothing"], in: "ttl: 3\n") == nil)
     }
+
+    @Test("A TSIG secret shorter than the hash output is refused, naming the key and the minimum")
+    func shortTSIGSecret() throws {
+        func keys(_ algorithm: String, _ secret: String) -> String {
+            "tsig-keys:\n  - {name: xfr, algorithm: \(algorithm), secret: \"\(secret)\"}\n"
+        }
+        let sixteen = "MDEyMzQ1Njc4OWFiY2RlZg=="  // 16 bytes
+        let thirtyTwo = "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3I="  // 32 bytes
+        #expect(throws: ConfigError("f.yaml: tsig key 'xfr': the secret is 16 bytes; hmac-sha256 needs at least 32 "
+                                    + "(RFC 8945 section 6; e.g. from tsig-keygen -a hmac-sha256)")) {
+            try DaemonConfig.parse(yaml: keys("hmac-sha256", sixteen), source: "f.yaml")
+        }
+        do {
+            _ = try DaemonConfig.parse(yaml: keys("hmac-sha512", thirtyTwo), source: "f.yaml")
+            Issue.record("a 32-byte hmac-sha512 secret was accepted")
+        } catch {
+            #expect(error.description.contains("tsig key 'xfr'") && error.description.contains("at least 64"), "\(error)")
+        }
+        let accepted = try DaemonConfig.parse(yaml: keys("hmac-sha256", thirtyTwo), source: "f.yaml")
+        #expect(accepted.transfer.keys.map(\.secret.count) == [32])
+    }
 }

@@ -36,6 +36,7 @@ extension Integration {
             #expect(ready.found != nil, Comment(rawValue: daemon.log))
             #expect(ready.found?.contains("STATUS=serial") == true, Comment(rawValue: ready.found ?? ""))
             #expect(soaAnswers(server), "READY=1 came before the DNS port answered")
+            #expect(daemon.log.contains("FAILOVERD_TEST_STALL_UDP_AFTER_MS=4000"), "the stall hook needs a debug build of failoverd")
             #expect(soaAnswers(server, tcp: true))
 
             // Watchdog pings arrive about every 200 ms (a third of 600 ms).

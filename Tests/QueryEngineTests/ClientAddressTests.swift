@@ -15,7 +15,8 @@ import Glibc
     static func ntop(_ bytes: [UInt8]) -> String {
         var text = [CChar](repeating: 0, count: 64)
         _ = bytes.withUnsafeBytes { inet_ntop(bytes.count == 4 ? AF_INET : AF_INET6, $0.baseAddress, &text, 64) }
-        return String(cString: text)
+        let end = text.firstIndex(of: 0) ?? text.endIndex
+        return String(decoding: text[..<end].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     @Test("::ffff:a.b.c.d is the IPv4 address a.b.c.d, from bytes and from halves")
