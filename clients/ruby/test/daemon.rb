@@ -1,5 +1,6 @@
 # frozen_string_literal: true
 
+require "etc"
 require "fileutils"
 require "socket"
 require "tmpdir"
@@ -21,7 +22,9 @@ class Daemon
     ENV.fetch("FAILOVERD_BIN") { File.expand_path("../../../.build/debug/failoverd", __dir__) }
   end
 
-  def initialize(switch_delay: 30)
+  # `run_as`: a user to run the daemon as (needs root, for setpriv); `control` adds lines under control:.
+  def initialize(switch_delay: 30, run_as: nil, control: [])
+    @run_as = run_as
     @folder = Dir.mktmpdir("failoverd-ruby")
     @socket_path = File.join(@folder, "control.sock")
     File.write(File.join(@folder, "zone.db"), ZONE)
@@ -37,11 +40,15 @@ class Daemon
       control:
         socket: #{@socket_path}
     YAML
+    File.write(@config, control.map { |line| "  #{line}\n" }.join, mode: "a")
+    FileUtils.chown_R(run_as, nil, @folder) if run_as
+    FileUtils.chmod(0o755, @folder) if run_as
     start
   end
 
   def start
-    @pid = Process.spawn(Daemon.binary, "--config", @config, in: File::NULL,
+    runner = @run_as ? ["setpriv", "--reuid=#{@run_as}", "--regid=#{Etc.getpwnam(@run_as).gid}", "--clear-groups"] : []
+    @pid = Process.spawn(*runner, Daemon.binary, "--config", @config, in: File::NULL,
                                                              %i[out err] => [File.join(@folder, "stderr"), "a"])
     deadline = Time.now + 10
     until listening?
