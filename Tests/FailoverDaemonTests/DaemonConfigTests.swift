@@ -66,6 +66,18 @@ import Testing
         ("udp: {receive-buffer: big}", "udp.receive-buffer"),
         ("udp: {batch-wait: 5}", "unknown key 'udp.batch-wait'"),
         ("key: [unclosed", "not valid YAML"),
+        ("control: {max-connections: 0}", "'control.max-connections' must be 1 to 10000"),
+        ("control: {allow-users: root}", "'control.allow-users' must be a list of user names"),
+        ("control: 5", "'control' must be a mapping"),
+        ("cookies: {secret: abc}", "'cookies.secret' must be 32 hex digits"),
+        ("cookies: {secret: 0123456789abcdef0123456789abcdeg}", "'cookies.secret' must be 32 hex digits"),
+        ("cookies: {enabled: maybe}", "'cookies.enabled' must be true or false"),
+        ("cookies: {rotation: 5}", "'cookies.rotation' must be seconds, at least 60"),
+        ("rrl: {exempt: [\"not-a-prefix\"]}", "rrl.exempt: 'not-a-prefix' is not an address or prefix"),
+        ("rrl: {slip: 101}", "'rrl.slip' must be 0 to 100"),
+        ("tcp: {idle-timeout: 0}", "'tcp.idle-timeout' must be seconds, above 0"),
+        ("switch-delay: -1", "'switch-delay' must be seconds, 0 to 604800"),
+        ("transfer: {allow: [{address: nowhere}]}", "transfer.allow: 'nowhere' is not an address or prefix"),
     ])
     func badConfigsAreRejectedWithAClearMessage(yaml: String, fragment: String) {
         do {
