@@ -6,6 +6,7 @@ BINDIR ?= $(PREFIX)/bin
 SBINDIR ?= $(PREFIX)/sbin
 SYSCONFDIR ?= /etc
 DOCDIR ?= $(PREFIX)/share/doc/failoverd
+MANDIR ?= $(PREFIX)/share/man
 UNITDIR ?= /lib/systemd/system
 SYSUSERSDIR ?= /usr/lib/sysusers.d
 TMPFILESDIR ?= /usr/lib/tmpfiles.d
@@ -70,7 +71,10 @@ install: release
 		install -m 0640 config/failoverd.yaml $(DESTDIR)$(SYSCONFDIR)/failoverd/failoverd.yaml
 	test -e $(DESTDIR)$(SYSCONFDIR)/failoverd/cloud66.net.zone || \
 		install -m 0640 config/cloud66.net.zone $(DESTDIR)$(SYSCONFDIR)/failoverd/cloud66.net.zone
-	install -m 0644 README.md docs/control-protocol.md $(DESTDIR)$(DOCDIR)/
+	install -m 0644 README.md docs/*.md $(DESTDIR)$(DOCDIR)/
+	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8
+	install -m 0644 docs/man/failoverctl.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 0644 docs/man/failoverd.8 $(DESTDIR)$(MANDIR)/man8/
 	install -m 0644 docs/examples/* $(DESTDIR)$(DOCDIR)/examples/
 	if [ -z "$(DESTDIR)" ]; then \
 		systemd-sysusers $(SYSUSERSDIR)/failoverd.conf && \
