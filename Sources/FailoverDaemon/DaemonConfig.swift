@@ -65,9 +65,10 @@ public struct DaemonConfig: Sendable, Equatable {
     public var controlWatcherQueue: Int
     /// UDP worker threads per listen address (0: one per CPU).
     public var udpWorkers: Int
-    /// Microseconds a UDP worker waits after a partial batch of two or more
-    /// queries before reading again (0: never waits); see ``UDPServer``.
-    public var udpBatchWaitMicroseconds: Int
+    /// Longest wait, in microseconds, of a UDP worker after a partial batch
+    /// before reading again (0: never waits); see ``BatchWaitPolicy``.
+    /// `udp.batch-wait-us`, its former name, still sets it.
+    public var udpLatencyBudgetMicroseconds: Int
     /// Bytes of receive buffer asked for each UDP socket (0: the system's default).
     public var udpReceiveBuffer: Int
     /// Seconds a TCP connection may stay idle between queries.
@@ -123,7 +124,7 @@ public struct DaemonConfig: Sendable, Equatable {
         controlIdleTimeout = 300
         controlWatcherQueue = 4096
         udpWorkers = 0
-        udpBatchWaitMicroseconds = UDPServer.defaultBatchWaitMicroseconds
+        udpLatencyBudgetMicroseconds = UDPServer.defaultLatencyBudgetMicroseconds
         udpReceiveBuffer = UDPServer.defaultReceiveBuffer
         tcpIdleTimeout = 10
         tcpMessageTimeout = 5
@@ -287,18 +288,24 @@ public struct DaemonConfig: Sendable, Equatable {
         }
         if let udp = map["udp"] {
             guard let udp = udp as? [String: Any] else { throw fail("udp", "a mapping") }
-            for key in udp.keys where !["workers", "batch-wait-us", "receive-buffer"].contains(key) {
-                throw ConfigError("\(source): unknown key 'udp.\(key)' (known: workers, batch-wait-us, receive-buffer)")
+            let known = ["workers", "latency-budget-us", "batch-wait-us", "receive-buffer"]
+            for key in udp.keys where !known.contains(key) {
+                throw ConfigError("\(source): unknown key 'udp.\(key)' (known: \(known.joined(separator: ", ")))")
             }
             if let workers = udp["workers"] {
                 guard let value = workers as? Int, value >= 0, value <= 64 else { throw fail("udp.workers", "0 to 64") }
                 config.udpWorkers = value
             }
-            if let wait = udp["batch-wait-us"] {
-                guard let value = wait as? Int, value >= 0, value <= UDPServer.maxBatchWaitMicroseconds else {
-                    throw fail("udp.batch-wait-us", "microseconds, 0 to \(UDPServer.maxBatchWaitMicroseconds)")
+            // batch-wait-us, from when every partial batch waited that long, now bounds the adaptive wait.
+            if udp["latency-budget-us"] != nil, udp["batch-wait-us"] != nil {
+                throw ConfigError("\(source): 'udp.batch-wait-us' is the former name of 'udp.latency-budget-us'; give one")
+            }
+            for key in ["latency-budget-us", "batch-wait-us"] {
+                guard let budget = udp[key] else { continue }
+                guard let value = budget as? Int, value >= 0, value <= UDPServer.maxLatencyBudgetMicroseconds else {
+                    throw fail("udp.\(key)", "microseconds, 0 to \(UDPServer.maxLatencyBudgetMicroseconds)")
                 }
-                config.udpBatchWaitMicroseconds = value
+                config.udpLatencyBudgetMicroseconds = value
             }
             if let buffer = udp["receive-buffer"] {
                 guard let value = buffer as? Int, value == 0 || (value >= 65536 && value <= UDPServer.maxReceiveBuffer)
