@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/time.h>
 #include <unistd.h>
 
@@ -146,4 +147,9 @@ int fo_socket_family(int fd) {
     socklen_t len = sizeof(ss);
     if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0) return -errno;
     return ss.ss_family;
+}
+
+int fo_set_timer_slack(unsigned long nanoseconds) {
+    if (prctl(PR_SET_TIMERSLACK, nanoseconds, 0, 0, 0) < 0) return -errno;
+    return 0;
 }

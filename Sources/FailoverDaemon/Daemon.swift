@@ -166,7 +166,7 @@ public final class Daemon: ControlHost, @unchecked Sendable {
         }
         let limiter = config.rateLimit.responsesPerSecond > 0 ? ResponseRateLimiter(settings: config.rateLimit) : nil
         let udp = UDPServer(sockets: udpSockets, engine: engine, store: store, counters: counters, limiter: limiter,
-                            cookies: cookies, tsigKeys: config.transfer.keys, batchWaitMicroseconds: config.udpBatchWaitMicroseconds,
+                            cookies: cookies, tsigKeys: config.transfer.keys, latencyBudgetMicroseconds: config.udpLatencyBudgetMicroseconds,
                             receiveBuffer: config.udpReceiveBuffer, logger: logger)
         udp.start()
         udpServer = udp

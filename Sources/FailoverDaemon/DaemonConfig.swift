@@ -65,9 +65,10 @@ public struct DaemonConfig: Sendable, Equatable {
     public var controlWatcherQueue: Int
     /// UDP worker threads per listen address (0: one per CPU).
     public var udpWorkers: Int
-    /// Microseconds a UDP worker waits after a partial batch of two or more
-    /// queries before reading again (0: never waits); see ``UDPServer``.
-    public var udpBatchWaitMicroseconds: Int
+    /// Longest wait, in microseconds, of a UDP worker after a partial batch
+    /// before reading again (0: never waits); see ``BatchWaitPolicy``.
+    /// `udp.batch-wait-us`, its former name, still sets it.
+    public var udpLatencyBudgetMicroseconds: Int
     /// Bytes of receive buffer asked for each UDP socket (0: the system's default).
     public var udpReceiveBuffer: Int
     /// Seconds a TCP connection may stay idle between queries.
@@ -123,7 +124,7 @@ public struct DaemonConfig: Sendable, Equatable {
         controlIdleTimeout = 300
         controlWatcherQueue = 4096
         udpWorkers = 0
-        udpBatchWaitMicroseconds = UDPServer.defaultBatchWaitMicroseconds
+        udpLatencyBudgetMicroseconds = UDPServer.defaultLatencyBudgetMicroseconds
         udpReceiveBuffer = UDPServer.defaultReceiveBuffer
         tcpIdleTimeout = 10
         tcpMessageTimeout = 5
@@ -255,11 +256,18 @@ public struct DaemonConfig: Sendable, Equatable {
     }
 
     static func readTransports(_ top: ConfigSection, into config: inout DaemonConfig) throws(ConfigError) {
-        if let udp = try top.section("udp", known: ["workers", "batch-wait-us", "receive-buffer"]) {
+        if let udp = try top.section("udp", known: ["workers", "latency-budget-us", "batch-wait-us", "receive-buffer"]) {
             config.udpWorkers = try udp.integer("workers", 0...64) ?? config.udpWorkers
-            config.udpBatchWaitMicroseconds = try udp.integer(
-                "batch-wait-us", 0...UDPServer.maxBatchWaitMicroseconds,
-                "microseconds, 0 to \(UDPServer.maxBatchWaitMicroseconds)") ?? config.udpBatchWaitMicroseconds
+            // batch-wait-us, from when every partial batch waited that long, now bounds the adaptive wait.
+            if udp.values["latency-budget-us"] != nil, udp.values["batch-wait-us"] != nil {
+                throw ConfigError(
+                    "\(udp.source): 'udp.batch-wait-us' is the former name of 'udp.latency-budget-us'; give one")
+            }
+            for key in ["latency-budget-us", "batch-wait-us"] {
+                config.udpLatencyBudgetMicroseconds = try udp.integer(
+                    key, 0...UDPServer.maxLatencyBudgetMicroseconds,
+                    "microseconds, 0 to \(UDPServer.maxLatencyBudgetMicroseconds)") ?? config.udpLatencyBudgetMicroseconds
+            }
             let bufferRange = "bytes, 0 (system default) or 65536 to \(UDPServer.maxReceiveBuffer)"
             if let buffer = try udp.integer("receive-buffer", 0...UDPServer.maxReceiveBuffer, bufferRange) {
                 // Below 64 KiB a burst is dropped at once; 0 keeps the kernel's default.

@@ -9,7 +9,7 @@ import Testing
         #expect(config.origin.description == "cloud66.net.")
         #expect(config.zoneFile == nil)
         #expect(config.ttl == 30)
-        #expect(config.udpBatchWaitMicroseconds == 1_000)
+        #expect(config.udpLatencyBudgetMicroseconds == UDPServer.defaultLatencyBudgetMicroseconds)
         #expect(config.udpReceiveBuffer == 4 << 20)
     }
 
@@ -28,7 +28,7 @@ import Testing
               allow-groups: []
             udp:
               workers: 3
-              batch-wait-us: 250
+              latency-budget-us: 250
               receive-buffer: 1048576
             tcp:
               idle-timeout: 4
@@ -42,8 +42,15 @@ import Testing
         #expect(config.ttl == 20 && config.switchDelay == 0)
         #expect(config.controlAllowUsers == ["root", "deploy"])
         #expect(config.udpWorkers == 3 && config.tcpMaxConnections == 10)
-        #expect(config.udpBatchWaitMicroseconds == 250 && config.udpReceiveBuffer == 1 << 20)
+        #expect(config.udpLatencyBudgetMicroseconds == 250 && config.udpReceiveBuffer == 1 << 20)
         #expect(config.logLevel == "debug")
+    }
+
+    @Test("An old config's udp.batch-wait-us loads as the latency budget (the longest wait)")
+    func batchWaitIsTheFormerName() throws {
+        let config = try DaemonConfig.parse(yaml: "udp:\n  batch-wait-us: 1000\n", source: "old.yaml")
+        #expect(config.udpLatencyBudgetMicroseconds == 1_000)
+        #expect(try DaemonConfig.parse(yaml: "udp: {batch-wait-us: 0}", source: "old.yaml").udpLatencyBudgetMicroseconds == 0)
     }
 
     @Test(arguments: [
@@ -60,6 +67,9 @@ import Testing
         ("log-level: loud", "log-level"),
         ("tcp: {max-connections: 0}", "tcp.max-connections"),
         ("udp: {batch-wait-us: 10001}", "udp.batch-wait-us"),
+        ("udp: {latency-budget-us: 10001}", "udp.latency-budget-us"),
+        ("udp: {latency-budget-us: -1}", "udp.latency-budget-us"),
+        ("udp: {latency-budget-us: 100, batch-wait-us: 100}", "former name"),
         ("udp: {batch-wait-us: -1}", "udp.batch-wait-us"),
         ("udp: {receive-buffer: 4096}", "udp.receive-buffer"),
         ("udp: {receive-buffer: 268435457}", "udp.receive-buffer"),

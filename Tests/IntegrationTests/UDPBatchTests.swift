@@ -3,14 +3,14 @@ import Foundation
 import Testing
 
 extension Integration {
-    /// Interrupt moderation (`udp.batch-wait-us`): a worker that waits between
+    /// Interrupt moderation (`udp.latency-budget-us`): a worker that waits between
     /// batches still answers every query of a burst, to the right client, with
     /// the answer to that client's own question.
     @Suite struct UDPBatchTests {
-        @Test("A burst from several clients through one worker with the longest batch wait: every query answered, to its sender")
+        @Test("A burst from several clients through one worker with the longest latency budget: every query answered, to its sender")
         func burstThroughBatchWait() throws {
             let daemon = try DaemonProcess(
-                zone: TestZone.text, udp: ["batch-wait-us: 10000"], label: "udp-batch")
+                zone: TestZone.text, udp: ["latency-budget-us: 10000"], label: "udp-batch")
             defer { daemon.stop() }
             let names = [("ns1.example.test", UInt8(0)), ("nothing.example.test", 3), ("mail.example.test", 0)]
             let perClient = 50

@@ -45,6 +45,10 @@ int fo_set_receive_timeout(int fd, int milliseconds);
    size the kernel reports afterwards (which counts its own overhead), or -errno. */
 int fo_set_receive_buffer(int fd, int bytes);
 
+/// Sets the calling thread's timer slack (how late the kernel may end its
+/// sleeps, 50 µs by default). Returns 0 or -errno.
+int fo_set_timer_slack(unsigned long nanoseconds);
+
 /// Reads the peer credentials of a Unix stream socket. Returns 0 or -errno.
 int fo_peer_credentials(int fd, uint32_t *pid, uint32_t *uid, uint32_t *gid);
 
