@@ -201,6 +201,7 @@ enum Render {
                 + (fields["requested_by"]?.stringValue.map { " by \($0)" } ?? "")
         case .switchDone?:
             summary = "\(text("address")) \(text("from")) -> \(text("to"))"
+                + (fields["reason"]?.stringValue.map { " (\($0))" } ?? "")
         case .switchCancelled?:
             summary = "\(text("address")) to \(text("to")) (\(text("reason")))"
         case .groupChanged?:
@@ -209,6 +210,10 @@ enum Render {
             summary = "\(text("app")) \(text("change"))"
         case .statusChanged?:
             summary = "\(text("app")) \(text("previous")) -> \(text("status"))"
+        case .healthChanged?:
+            summary = "\(text("app")) \(text("previous")) -> \(text("state"))"
+        case .failoverBlocked?:
+            summary = "\(text("address")) stays (\(text("reason")))"
         case nil:
             summary = fields.keys.sorted().compactMap { key in
                 let value = fields[key]!
