@@ -58,6 +58,8 @@ public struct DaemonConfig: Sendable, Equatable {
     /// Group that owns the control socket file (mode 0660); nil keeps the daemon's.
     public var controlGroup: String?
     public var controlMaxConnections: Int
+    /// `health.quorum`: fresh verdicts needed for an app to be up or down; nil: a majority of them.
+    public var healthQuorum: Int?
     /// Seconds a control connection may stay silent (watchers excepted).
     public var controlIdleTimeout: Double
     /// Events queued for one watcher before it is disconnected.
@@ -154,7 +156,7 @@ public struct DaemonConfig: Sendable, Equatable {
 
     static let knownKeys: Set<String> = [
         "listen", "zone", "ttl", "switch-delay", "state-dir", "compact-after", "control", "udp", "tcp", "log-level", "tsig-keys",
-        "transfer", "notify", "metrics", "rrl", "cookies",
+        "transfer", "notify", "metrics", "rrl", "cookies", "health",
     ]
 
     /// Parses a YAML configuration; an error about a key names the key's line
@@ -242,6 +244,19 @@ public struct DaemonConfig: Sendable, Equatable {
                 throw fail("compact-after", "a number of journal records, at least 1")
             }
             config.compactAfter = value
+        }
+        if let health = map["health"] {
+            guard let health = health as? [String: Any] else { throw fail("health", "a mapping") }
+            for key in health.keys where key != "quorum" {
+                throw ConfigError("\(source): unknown key 'health.\(key)' (known: quorum)")
+            }
+            if let quorum = health["quorum"] {
+                // 64: far more checkers than anyone runs; a larger number is a typo.
+                guard let value = quorum as? Int, value >= 1, value <= 64 else {
+                    throw fail("health.quorum", "a number of agreeing checkers, 1 to 64")
+                }
+                config.healthQuorum = value
+            }
         }
         if let control = map["control"] {
             guard let control = control as? [String: Any] else { throw fail("control", "a mapping") }
