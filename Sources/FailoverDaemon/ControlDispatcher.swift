@@ -321,12 +321,15 @@ public final class ControlDispatcher: Sendable {
             return fitting
         }
         let defaults = try HealthCheck(kind: kind)
+        let interval = try bounded(args.intervalSeconds, "interval_seconds", as: UInt32.self) ?? defaults.interval
         return try HealthCheck(
             kind: kind, port: try bounded(args.port, "port", as: UInt16.self), path: args.path, host: args.host,
             expect: try args.expect.map { text throws(FailoverError) in try HealthCheck.expectRange(parsing: text) }
                 ?? defaults.expect,
-            interval: try bounded(args.intervalSeconds, "interval_seconds", as: UInt32.self) ?? defaults.interval,
-            timeout: try bounded(args.timeoutSeconds, "timeout_seconds", as: UInt32.self) ?? defaults.timeout,
+            interval: interval,
+            // The default timeout never exceeds a shorter interval given with it.
+            timeout: try bounded(args.timeoutSeconds, "timeout_seconds", as: UInt32.self)
+                ?? min(defaults.timeout, interval),
             fall: try bounded(args.fall, "fall", as: UInt8.self) ?? defaults.fall,
             rise: try bounded(args.rise, "rise", as: UInt8.self) ?? defaults.rise, insecure: args.insecure ?? false)
     }

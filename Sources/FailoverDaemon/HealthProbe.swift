@@ -1,4 +1,5 @@
 import FailoverCore
+import Glibc
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -65,7 +66,7 @@ enum HealthProbe {
     static func describe(_ error: any Error) -> String {
         switch error {
         case ChannelError.connectTimeout(let amount): "connect timed out after \(amount.nanoseconds / 1_000_000) ms"
-        case let error as IOError: "connect: \(error.description)"
+        case let error as IOError: "connect: \(String(cString: strerror(error.errnoCode)))"
         case let error as NIOSSLError: "TLS: \(error)"
         case let error as BoringSSLError: "TLS: \(error)"
         default: "\(error)"
