@@ -8,7 +8,10 @@ import PackageDescription
 //   ZoneTransfer   AXFR/IXFR rendering, the change log, TSIG (swift-crypto), TSIG-signed queries
 //   FailoverCore   apps, groups, switches: validation, mutations, durable journal
 //   FailoverControl the control protocol (JSON lines), shared by daemon and failoverctl
-//   FailoverDaemon config, transports (UDP, TCP), logging, lifecycle
+//   FailoverApplication the application: the failover service (commits, durability, publishing
+//                  snapshots), the switch scheduler, the control dispatcher; no NIO, no systemd
+//   FailoverDaemon the process: configuration, transports (UDP, TCP, control, metrics, NOTIFY),
+//                  systemd, logging, lifecycle
 //   failoverd, failoverctl  the executables
 let package = Package(
     name: "failoverd",
@@ -43,9 +46,19 @@ let package = Package(
         .target(name: "FailoverCore", dependencies: ["CCRC32C"]),
         .target(name: "FailoverControl"),
         .target(
+            name: "FailoverApplication",
+            dependencies: [
+                "DNSWire", "ZoneData", "FailoverCore", "FailoverControl",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Atomics", package: "swift-atomics"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+            ]
+        ),
+        .target(
             name: "FailoverDaemon",
             dependencies: [
                 "DNSWire", "ZoneData", "QueryEngine", "ZoneTransfer", "FailoverCore", "FailoverControl", "CNetShim",
+                "FailoverApplication",
                 "CSystemd",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -62,7 +75,7 @@ let package = Package(
         .executableTarget(
             name: "failoverd",
             dependencies: [
-                "FailoverDaemon",
+                "FailoverDaemon", "FailoverApplication",
                 "CNetShim",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -73,6 +86,7 @@ let package = Package(
             dependencies: [
                 "FailoverControl",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Yams", package: "Yams"),
             ]
         ),
         // Benchmark tooling (Benchmarks/run): writes the state, zone and query files for N groups.
@@ -91,10 +105,15 @@ let package = Package(
         .testTarget(
             name: "FailoverDaemonTests",
             dependencies: [
-                "FailoverDaemon", "DNSWire", "QueryEngine", "FailoverCore", "ZoneData", "TestSupport", "CNetShim",
+                "FailoverDaemon", "FailoverApplication", "DNSWire", "QueryEngine", "FailoverCore", "ZoneData",
+                "TestSupport", "CNetShim",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
             ]
+        ),
+        .testTarget(
+            name: "FailoverApplicationTests",
+            dependencies: ["FailoverApplication", "FailoverCore", "FailoverControl", "DNSWire", "ZoneData", "TestSupport"]
         ),
         .testTarget(name: "FailoverCoreTests", dependencies: ["FailoverCore", "CCRC32C", "TestSupport"]),
         .testTarget(name: "ZoneTransferTests", dependencies: ["ZoneTransfer", "ZoneData", "DNSWire", "QueryEngine"]),

@@ -28,8 +28,10 @@ final class Output {
     let handle: FileHandle
     var buffer: [UInt8] = []
     init(_ path: String) {
-        FileManager.default.createFile(atPath: path, contents: nil)
-        handle = FileHandle(forWritingAtPath: path)!
+        guard FileManager.default.createFile(atPath: path, contents: nil),
+            let handle = FileHandle(forWritingAtPath: path)
+        else { fatalError("cannot create \(path)") }
+        self.handle = handle
         buffer.reserveCapacity(1 << 20)
     }
     func line(_ text: String) {

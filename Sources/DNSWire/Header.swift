@@ -154,3 +154,18 @@ extension UnsafeMutableRawBufferPointer {
         self[offset + 3] = UInt8(truncatingIfNeeded: value)
     }
 }
+
+extension DNSHeader {
+    /// Cuts a response in `message` back to its header and question, with TC
+    /// set and no records (what a truncated UDP reply with nothing in it
+    /// looks like: the client retries over TCP). Returns the new length,
+    /// `questionEnd`, or 0 when the message is shorter than a header.
+    @inline(__always)
+    public static func truncateToQuestion(_ message: UnsafeMutableRawBufferPointer, questionEnd: Int) -> Int {
+        guard message.count >= size, questionEnd >= size, questionEnd <= message.count else { return 0 }
+        message[2] |= UInt8(tcBit >> 8)
+        // ANCOUNT, NSCOUNT, ARCOUNT: bytes 6 to 11.
+        for offset in 6..<size { message[offset] = 0 }
+        return questionEnd
+    }
+}

@@ -78,7 +78,16 @@ public final class ControlClient {
     /// Sends a request and returns the response whatever its outcome.
     public func send(_ request: ControlRequest) throws(ControlClientError) -> ControlResponse {
         let deadline = timeout.map { ContinuousClock.now + .milliseconds(Int64($0 * 1_000)) }
-        try write(request.line, deadline: deadline)
+        do {
+            try write(request.line, deadline: deadline)
+        } catch .connectionClosed {
+            // A daemon refusing this peer (or over its connection limit) writes one line and closes
+            // at once, maybe before the request went out: that line is the answer.
+            guard case .response(let response)? = try? readMessage(deadline: deadline), case .failure = response,
+                response.id.isNull
+            else { throw .connectionClosed }
+            return response
+        }
         while true {
             guard case .response(let response) = try readMessage(deadline: deadline) else { continue }
             // A failure with a null id answers a line the daemon could not read (e.g. too_large): ours.

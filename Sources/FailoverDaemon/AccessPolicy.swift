@@ -1,5 +1,6 @@
 import CNetShim
 import NIOCore
+import NIOPosix
 
 #if canImport(Glibc)
 import Glibc
@@ -42,33 +43,29 @@ public struct AccessPolicy: Sendable {
         self.ownUID = ownUID
     }
 
-    /// Nil when allowed, else the reason for refusing.
+    /// Nil when allowed, else the reason for refusing. Looks the peer up in
+    /// NSS, which may block: from async code use ``check(_:)``.
     public func refusal(for peer: PeerCredentials?) -> String? {
         guard let peer else { return "the peer's credentials could not be read" }
         if peer.uid == ownUID { return nil }
-        let user = Self.userName(peer.uid)
-        if let user, allowUsers.contains(user) { return nil }
-        for name in allowGroups {
-            guard let group = getgrnam(name) else { continue }
-            if group.pointee.gr_gid == peer.gid { return nil }
-            if let user, Self.members(of: group).contains(user) { return nil }
+        let user = AccountDatabase.user(uid: peer.uid)
+        if let user, allowUsers.contains(user.name) { return nil }
+        if !allowGroups.isEmpty {
+            let allowed = Set(allowGroups.compactMap { AccountDatabase.groupID(named: $0) })
+            if allowed.contains(peer.gid) { return nil }
+            if let user, AccountDatabase.groupIDs(of: user).contains(where: allowed.contains) { return nil }
         }
-        return "uid \(peer.uid) (\(user ?? "unknown")) is not in control.allow-users or control.allow-groups"
+        return "uid \(peer.uid) (\(user?.name ?? "unknown")) is not in control.allow-users or control.allow-groups"
     }
 
-    static func userName(_ uid: UInt32) -> String? {
-        guard let entry = getpwuid(uid), let name = entry.pointee.pw_name else { return nil }
-        return String(cString: name)
-    }
-
-    static func members(of group: UnsafeMutablePointer<group>) -> [String] {
-        var names: [String] = []
-        guard var member = group.pointee.gr_mem else { return names }
-        while let name = member.pointee {
-            names.append(String(cString: name))
-            member += 1
+    /// ``refusal(for:)`` on NIO's blocking thread pool: a slow NSS lookup
+    /// holds one of its threads, not the Swift concurrency pool.
+    public func check(_ peer: PeerCredentials?) async -> String? {
+        do {
+            return try await NIOThreadPool.singleton.runIfActive { [self] in refusal(for: peer) }
+        } catch {
+            return "the access check could not run (\(error))"
         }
-        return names
     }
 }
 

@@ -1,12 +1,13 @@
 import Atomics
 import DNSWire
+import FailoverApplication
 import FailoverControl
 import FailoverCore
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
-import NIOConcurrencyHelpers
 
 #if canImport(Glibc)
 import Glibc
@@ -50,8 +51,6 @@ public final class ControlServer: Sendable {
 
     let settings: Settings
     let dispatcher: ControlDispatcher
-    let service: FailoverService
-    let origin: DomainName
     let logger: Logger
     let group: EventLoopGroup
     let hub: WatcherHub
@@ -62,15 +61,14 @@ public final class ControlServer: Sendable {
     /// Replies completed by a commit, written once the whole batch is answered.
     let batchSends = DeferredSends()
     private let listenerChannel = NIOLockedValueBox<Channel?>(nil)
-    private nonisolated(unsafe) var ownsPath = true
+    /// The socket file is ours to remove at stop (not one systemd passed in).
+    private let ownsPath = ManagedAtomic<Bool>(true)
 
-    public init(settings: Settings, dispatcher: ControlDispatcher, service: FailoverService, origin: DomainName,
-                group: EventLoopGroup, logger: Logger, metrics: ServiceMetrics = .disabled) {
+    public init(settings: Settings, dispatcher: ControlDispatcher, group: EventLoopGroup, logger: Logger,
+                metrics: ServiceMetrics = .disabled) {
         self.settings = settings
         self.metrics = metrics
         self.dispatcher = dispatcher
-        self.service = service
-        self.origin = origin
         self.group = group
         self.logger = logger
         self.hub = WatcherHub(queueLimit: settings.watcherQueueLimit)
@@ -83,7 +81,7 @@ public final class ControlServer: Sendable {
     /// takes a listening socket from systemd, and starts accepting.
     public func start(adopting passedSocket: Int32? = nil) async throws {
         // Before the first connection: a commit's replies are written when its batch is over.
-        await service.addBatchObserver { [batchSends] in batchSends.run() }
+        await dispatcher.addBatchObserver { [batchSends] in batchSends.run() }
         let idle = settings.idleTimeout
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 64)
@@ -107,12 +105,12 @@ public final class ControlServer: Sendable {
             channel = try await bootstrap.bind(unixDomainSocketPath: staging, cleanupExistingSocketFile: true).get()
             chmod(staging, 0o660)
             if let name = settings.socketGroup {
-                guard let entry = getgrnam(name) else {
+                guard let gid = AccountDatabase.groupID(named: name) else {
                     try? await channel.close()
                     unlink(staging)
                     throw StartupError("control.group '\(name)' does not exist (create it or remove the setting)")
                 }
-                chown(staging, uid_t.max, entry.pointee.gr_gid)
+                chown(staging, uid_t.max, gid)
             }
             guard rename(staging, settings.path) == 0 else {
                 let reason = String(cString: strerror(errno))
@@ -121,13 +119,9 @@ public final class ControlServer: Sendable {
                 throw StartupError("cannot move the control socket into place at \(settings.path): \(reason)")
             }
         }
-        _ = await service.addListener { [hub, origin] events, model, at in
-            // Formatting costs more than the commit itself: skip it with nobody watching.
-            guard hub.count > 0 else { return }
-            hub.publish(ModelViews.events(events, model: model, origin: origin, at: at).map(\.line))
-        }
+        await dispatcher.subscribeEvents(isWanted: { [hub] in hub.count > 0 }, deliver: { [hub] in hub.publish($0) })
         listenerChannel.withLockedValue { $0 = channel }
-        ownsPath = passedSocket == nil
+        ownsPath.store(passedSocket == nil, ordering: .relaxed)
         logger.info("control socket at \(passedSocket == nil ? settings.path : "fd \(passedSocket!) from systemd")")
     }
 
@@ -144,7 +138,7 @@ public final class ControlServer: Sendable {
         }
         try? await channel?.close()
         hub.closeAll()
-        if ownsPath { unlink(settings.path) }
+        if ownsPath.load(ordering: .relaxed) { unlink(settings.path) }
     }
 
     /// A live daemon already on the path is an error; a stale file is removed.
@@ -164,33 +158,37 @@ public final class ControlServer: Sendable {
         }
     }
 
+    /// Checks the peer, then answers it. A refused peer gets one error line
+    /// and is closed at once: it never holds one of the `maxConnections` slots.
     private func serve(_ connection: Connection) async {
-        let open = connections.wrappingIncrementThenLoad(ordering: .relaxed)
-        defer { connections.wrappingDecrement(ordering: .relaxed) }
         let credentials = await PeerCredentials.read(connection.channel)
+        let refusal = await AccessPolicy(allowUsers: settings.allowUsers, allowGroups: settings.allowGroups)
+            .check(credentials)
         try? await connection.executeThenClose { inbound, outbound in
-            if open > settings.maxConnections {
-                let error = ControlError.unavailable("too many control connections (\(settings.maxConnections)); try again later")
-                try await write(ControlResponse.failure(id: .null, error: error).line, to: outbound)
-                return
-            }
-            if let refusal = AccessPolicy(allowUsers: settings.allowUsers, allowGroups: settings.allowGroups)
-                .refusal(for: credentials)
-            {
+            if let refusal {
                 if credentials == nil {
                     logger.debug("control connection closed before its credentials could be read")
                 } else {
                     logger.warning("control connection refused: \(refusal)")
                 }
-                try await write(ControlResponse.failure(id: .null, error: .unauthorized(refusal)).line, to: outbound)
-                // Close our side only: the client still reads the line even if
-                // its request is in flight (a full close could reset it first).
-                try? await connection.channel.close(mode: .output)
-                for try await _ in inbound {}
+                try await finalLine(ControlResponse.failure(id: .null, error: .unauthorized(refusal)).line, to: connection)
+                return
+            }
+            let open = connections.wrappingIncrementThenLoad(ordering: .relaxed)
+            defer { connections.wrappingDecrement(ordering: .relaxed) }
+            if open > settings.maxConnections {
+                let error = ControlError.unavailable("too many control connections (\(settings.maxConnections)); try again later")
+                try await finalLine(ControlResponse.failure(id: .null, error: error).line, to: connection)
                 return
             }
             try await answer(inbound: inbound, outbound: outbound, connection: connection)
         }
+    }
+
+    /// Writes the last line of a connection about to be closed, returning once
+    /// it is in the socket (a line left queued would be dropped by the close).
+    private func finalLine(_ line: [UInt8], to connection: Connection) async throws {
+        try await connection.channel.writeAndFlush(ByteBuffer(bytes: line))
     }
 
     /// Requests of one connection in flight at once: mutations are committed
@@ -300,8 +298,11 @@ public final class ControlServer: Sendable {
             channel.close(promise: nil)
         }
         defer { hub.unsubscribe(key) }
-        try await connection.channel.pipeline.handler(type: ControlIdleHandler.self).get().disable(connection.channel)
-        let serial = await service.summary.serial
+        // Watchers stay connected while idle; the handler is touched on its own event loop only.
+        try await channel.eventLoop.submit {
+            try channel.pipeline.syncOperations.handler(type: ControlIdleHandler.self).disable()
+        }.get()
+        let serial = await dispatcher.servedSerial()
         try await write(ControlResponse.success(id: id, result: ControlResults.watching(serial: serial)).line,
                         to: outbound)
         for await line in stream {
@@ -391,7 +392,7 @@ struct ControlLineDecoder: ByteToMessageDecoder {
 
 /// Closes a control connection that sends nothing for the idle timeout,
 /// unless it became a watcher.
-final class ControlIdleHandler: ChannelInboundHandler, RemovableChannelHandler, @unchecked Sendable {
+final class ControlIdleHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
 
@@ -413,11 +414,10 @@ final class ControlIdleHandler: ChannelInboundHandler, RemovableChannelHandler, 
 
     func handlerRemoved(context: ChannelHandlerContext) { timer?.cancel() }
 
-    func disable(_ channel: Channel) -> EventLoopFuture<Void> {
-        channel.eventLoop.submit {
-            self.enabled = false
-            self.timer?.cancel()
-        }
+    /// Stops the idle timeout for good; call on the channel's event loop.
+    func disable() {
+        enabled = false
+        timer?.cancel()
     }
 
     private func arm(_ context: ChannelHandlerContext) {

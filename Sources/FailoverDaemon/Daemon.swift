@@ -1,5 +1,6 @@
 import CNetShim
 import DNSWire
+import FailoverApplication
 import FailoverControl
 import FailoverCore
 import Foundation
@@ -22,7 +23,7 @@ public struct StartupError: Error, CustomStringConvertible {
 }
 
 /// The running daemon: zone, snapshot, transports, signals.
-public final class Daemon: @unchecked Sendable {
+public final class Daemon: ControlHost, @unchecked Sendable {
     public private(set) var config: DaemonConfig
     /// The file the configuration came from, re-read on reload.
     public let configPath: String?
@@ -58,6 +59,8 @@ public final class Daemon: @unchecked Sendable {
         self.logger = logger
         let zone = try Self.loadZone(config: config)
         for warning in zone.warnings { logger.warning("\(warning)") }
+        let hooks = TestHooks.active
+        if !hooks.isEmpty { logger.warning("test hooks active (debug build): \(hooks.joined(separator: " "))") }
         store = SnapshotStore(ZoneSnapshot(zone: zone))
         logger.info(
             "zone \(zone.origin) loaded from \(config.zoneFile ?? "the built-in default apex"): \(zone.nodes.count) names, serial \(zone.serial)")
@@ -277,25 +280,15 @@ public final class Daemon: @unchecked Sendable {
         let monitor = HealthMonitor(service: service, quorum: HealthQuorum(required: config.healthQuorum),
                                     origin: config.origin, logger: logger, metrics: healthMetrics)
         healthMonitor = monitor
-        let dispatcher = ControlDispatcher(
-            service: service, snapshots: store, origin: config.origin,
-            statistics: { [weak self] in
-                guard let self else { return (0, 0, [:]) }
-                return (self.controlServer?.connectionCount ?? 0, self.controlServer?.watcherCount ?? 0,
-                        self.counterValues())
-            },
-            reload: { [weak self] () throws(ControlError) -> JSONValue in
-                guard let self else { throw .unavailable("shutting down") }
-                return try await self.reload()
-            }, health: monitor)
+        let dispatcher = ControlDispatcher(service: service, snapshots: store, origin: config.origin, host: self,
+                                           health: monitor)
         let control = ControlServer(
             settings: .init(path: config.controlSocket, allowUsers: config.controlAllowUsers,
                             allowGroups: config.controlAllowGroups, socketGroup: config.controlGroup,
                             maxConnections: config.controlMaxConnections,
                             idleTimeout: .milliseconds(Int64(config.controlIdleTimeout * 1000)),
                             watcherQueueLimit: config.controlWatcherQueue),
-            dispatcher: dispatcher, service: service, origin: config.origin, group: loops, logger: logger,
-            metrics: metrics)
+            dispatcher: dispatcher, group: loops, logger: logger, metrics: metrics)
         await service.startScheduler()
         await startHealthChecks(service, monitor: monitor, control: control)
         do {
@@ -451,6 +444,11 @@ public final class Daemon: @unchecked Sendable {
             state.failoverBlocked = monitor.blockedCount
         }
         return state
+    }
+
+    public func controlStatistics() async -> ControlStatistics {
+        ControlStatistics(connections: controlServer?.connectionCount ?? 0, watchers: controlServer?.watcherCount ?? 0,
+                          counters: counterValues())
     }
 
     func counterValues() -> [String: UInt64] {

@@ -1,4 +1,5 @@
 import DNSWire
+import FailoverApplication
 import FailoverControl
 import Foundation
 import Yams
@@ -189,321 +190,181 @@ public struct DaemonConfig: Sendable, Equatable {
             throw ConfigError("\(source): not valid YAML: \(text)")
         }
         guard let root else { return config }
-        guard let map = root as? [String: Any] else {
-            throw ConfigError("\(source): the top level must be a mapping of keys (listen, zone, ttl, ...)")
+        let top = try ConfigSection(root, path: "", source: source, known: knownKeys.sorted(), expected: "a mapping")
+        if let listen = try top.list("listen", "a list of HOST:PORT strings", { text throws(ConfigError) in
+            try ListenAddress(parsing: text)
+        }) {
+            config.listen = listen
         }
-        for key in map.keys where !knownKeys.contains(key) {
-            throw ConfigError("\(source): unknown key '\(key)' (known: \(knownKeys.sorted().joined(separator: ", ")))")
-        }
-        func fail(_ key: String, _ expected: String) -> ConfigError {
-            ConfigError("\(source): '\(key)' must be \(expected)")
-        }
-        if let listen = map["listen"] {
-            guard let list = listen as? [Any] else { throw fail("listen", "a list of addresses") }
-            config.listen = []
-            for item in list {
-                guard let text = item as? String else { throw fail("listen", "a list of HOST:PORT strings") }
-                config.listen.append(try ListenAddress(parsing: text))
-            }
-        }
-        if let zone = map["zone"] {
-            guard let zone = zone as? [String: Any] else { throw fail("zone", "a mapping with origin and file") }
-            for key in zone.keys where !["origin", "file"].contains(key) {
-                throw ConfigError("\(source): unknown key 'zone.\(key)' (known: origin, file)")
-            }
-            if let origin = zone["origin"] {
-                guard let text = origin as? String else { throw fail("zone.origin", "a domain name") }
+        if let zone = try top.section("zone", known: ["origin", "file"], expected: "a mapping with origin and file") {
+            if let text = try zone.string("origin", "a domain name") {
                 do {
                     config.origin = try DomainName(text)
                 } catch {
-                    throw ConfigError("\(source): zone.origin: \(error)")
+                    throw zone.problem("origin", "\(error)")
                 }
-                guard config.origin != .root else { throw ConfigError("\(source): zone.origin cannot be the root") }
+                guard config.origin != .root else { throw zone.problem("origin", "cannot be the root") }
             }
-            if let file = zone["file"] {
-                guard let path = file as? String, !path.isEmpty else { throw fail("zone.file", "a file path") }
+            if let path = try zone.string("file", "a file path") {
                 config.zoneFile = path.hasPrefix("/") ? path : baseDirectory + "/" + path
             }
         }
-        if let ttl = map["ttl"] {
-            guard let value = ttl as? Int, value >= 1, value <= 86400 else { throw fail("ttl", "seconds, 1 to 86400") }
-            config.ttl = UInt32(value)
+        if let ttl = try top.integer("ttl", 1...86400, "seconds, 1 to 86400") { config.ttl = UInt32(ttl) }
+        if let delay = try top.seconds("switch-delay", "seconds, 0 to 604800", { $0 >= 0 && $0 <= 7 * 86400 }) {
+            config.switchDelay = delay
         }
-        if let delay = map["switch-delay"] {
-            guard let value = number(delay), value >= 0, value <= 7 * 86400 else {
-                throw fail("switch-delay", "seconds, 0 to 604800")
-            }
-            config.switchDelay = value
+        if let path = try top.string("state-dir", "a directory path") { config.stateDirectory = path }
+        config.compactAfter = try top.integer("compact-after", 1...100_000_000, "a number of journal records, at least 1")
+            ?? config.compactAfter
+        try readControl(top, into: &config)
+        try readTransports(top, into: &config)
+        try readTransfers(top, into: &config)
+        try readAbuseControls(top, into: &config)
+        if let health = try top.section("health", known: ["quorum"], expected: "a mapping with quorum") {
+            // 64: far more checkers than anyone runs; a larger number is a typo.
+            config.healthQuorum = try health.integer("quorum", 1...64, "a number of agreeing checkers, 1 to 64")
         }
-        if let dir = map["state-dir"] {
-            guard let path = dir as? String, !path.isEmpty else { throw fail("state-dir", "a directory path") }
-            config.stateDirectory = path
-        }
-        if let compact = map["compact-after"] {
-            guard let value = compact as? Int, value >= 1, value <= 100_000_000 else {
-                throw fail("compact-after", "a number of journal records, at least 1")
-            }
-            config.compactAfter = value
-        }
-        if let health = map["health"] {
-            guard let health = health as? [String: Any] else { throw fail("health", "a mapping") }
-            for key in health.keys where key != "quorum" {
-                throw ConfigError("\(source): unknown key 'health.\(key)' (known: quorum)")
-            }
-            if let quorum = health["quorum"] {
-                // 64: far more checkers than anyone runs; a larger number is a typo.
-                guard let value = quorum as? Int, value >= 1, value <= 64 else {
-                    throw fail("health.quorum", "a number of agreeing checkers, 1 to 64")
-                }
-                config.healthQuorum = value
-            }
-        }
-        if let control = map["control"] {
-            guard let control = control as? [String: Any] else { throw fail("control", "a mapping") }
-            let known = ["socket", "allow-users", "allow-groups", "group", "max-connections", "idle-timeout", "watcher-queue"]
-            for key in control.keys where !known.contains(key) {
-                throw ConfigError("\(source): unknown key 'control.\(key)' (known: \(known.joined(separator: ", ")))")
-            }
-            if let group = control["group"] {
-                guard let name = group as? String, !name.isEmpty else { throw fail("control.group", "a group name") }
-                config.controlGroup = name
-            }
-            if let cap = control["max-connections"] {
-                guard let value = cap as? Int, value >= 1, value <= 10_000 else {
-                    throw fail("control.max-connections", "1 to 10000")
-                }
-                config.controlMaxConnections = value
-            }
-            if let queue = control["watcher-queue"] {
-                guard let value = queue as? Int, value >= 16, value <= 1_000_000 else {
-                    throw fail("control.watcher-queue", "16 to 1000000 events")
-                }
-                config.controlWatcherQueue = value
-            }
-            if let idle = control["idle-timeout"] {
-                guard let value = number(idle), value > 0, value <= 86400 else {
-                    throw fail("control.idle-timeout", "seconds, above 0")
-                }
-                config.controlIdleTimeout = value
-            }
-            if let socket = control["socket"] {
-                guard let path = socket as? String, !path.isEmpty else { throw fail("control.socket", "a path") }
-                config.controlSocket = path
-            }
-            if let users = control["allow-users"] {
-                guard let list = users as? [String] else { throw fail("control.allow-users", "a list of user names") }
-                config.controlAllowUsers = list
-            }
-            if let groups = control["allow-groups"] {
-                guard let list = groups as? [String] else { throw fail("control.allow-groups", "a list of group names") }
-                config.controlAllowGroups = list
-            }
-        }
-        if let udp = map["udp"] {
-            guard let udp = udp as? [String: Any] else { throw fail("udp", "a mapping") }
-            for key in udp.keys where !["workers", "batch-wait-us", "receive-buffer"].contains(key) {
-                throw ConfigError("\(source): unknown key 'udp.\(key)' (known: workers, batch-wait-us, receive-buffer)")
-            }
-            if let workers = udp["workers"] {
-                guard let value = workers as? Int, value >= 0, value <= 64 else { throw fail("udp.workers", "0 to 64") }
-                config.udpWorkers = value
-            }
-            if let wait = udp["batch-wait-us"] {
-                guard let value = wait as? Int, value >= 0, value <= UDPServer.maxBatchWaitMicroseconds else {
-                    throw fail("udp.batch-wait-us", "microseconds, 0 to \(UDPServer.maxBatchWaitMicroseconds)")
-                }
-                config.udpBatchWaitMicroseconds = value
-            }
-            if let buffer = udp["receive-buffer"] {
-                guard let value = buffer as? Int, value == 0 || (value >= 65536 && value <= UDPServer.maxReceiveBuffer)
-                else {
-                    throw fail("udp.receive-buffer", "bytes, 0 (system default) or 65536 to \(UDPServer.maxReceiveBuffer)")
-                }
-                config.udpReceiveBuffer = value
-            }
-        }
-        if let tcp = map["tcp"] {
-            guard let tcp = tcp as? [String: Any] else { throw fail("tcp", "a mapping") }
-            let known = ["idle-timeout", "message-timeout", "max-connections", "max-connections-per-source"]
-            for key in tcp.keys where !known.contains(key) {
-                throw ConfigError("\(source): unknown key 'tcp.\(key)' (known: \(known.joined(separator: ", ")))")
-            }
-            if let cap = tcp["max-connections-per-source"] {
-                guard let value = cap as? Int, value >= 1, value <= 100_000 else {
-                    throw fail("tcp.max-connections-per-source", "1 to 100000")
-                }
-                config.tcpMaxConnectionsPerSource = value
-            }
-            if let idle = tcp["idle-timeout"] {
-                guard let value = number(idle), value > 0, value <= 3600 else { throw fail("tcp.idle-timeout", "seconds, above 0") }
-                config.tcpIdleTimeout = value
-            }
-            if let message = tcp["message-timeout"] {
-                guard let value = number(message), value > 0, value <= 600 else {
-                    throw fail("tcp.message-timeout", "seconds, above 0")
-                }
-                config.tcpMessageTimeout = value
-            }
-            if let cap = tcp["max-connections"] {
-                guard let value = cap as? Int, value >= 1, value <= 100_000 else {
-                    throw fail("tcp.max-connections", "1 to 100000")
-                }
-                config.tcpMaxConnections = value
-            }
-        }
-        try parseTransfers(map, into: &config, source: source)
-        try parseAbuseControls(map, into: &config, source: source)
-        if let metrics = map["metrics"] {
-            guard let metrics = metrics as? [String: Any] else { throw fail("metrics", "a mapping with listen") }
-            for key in metrics.keys where key != "listen" {
-                throw ConfigError("\(source): unknown key 'metrics.\(key)' (known: listen)")
-            }
-            if let listen = metrics["listen"] {
-                guard let text = listen as? String else { throw fail("metrics.listen", "one HOST:PORT string") }
+        if let metrics = try top.section("metrics", known: ["listen"], expected: "a mapping with listen") {
+            if let text = try metrics.string("listen", "one HOST:PORT string") {
                 do {
                     config.metricsListen = try ListenAddress(parsing: text)
                 } catch {
-                    throw ConfigError("\(source): metrics.listen: \(error)")
+                    throw metrics.problem("listen", "\(error)")
                 }
+            } else if metrics.values["listen"] != nil {
+                throw metrics.fail("listen", "one HOST:PORT string")
             }
         }
-        if let level = map["log-level"] {
+        if let level = top.values["log-level"] {
             let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
             guard let text = level as? String, levels.contains(text) else {
-                throw fail("log-level", "one of \(levels.joined(separator: ", "))")
+                throw top.fail("log-level", "one of \(levels.joined(separator: ", "))")
             }
             config.logLevel = text
         }
         return config
     }
 
-    static func parseTransfers(_ map: [String: Any], into config: inout DaemonConfig, source: String) throws(ConfigError) {
-        if let keys = map["tsig-keys"] {
-            guard let list = keys as? [[String: Any]] else {
-                throw ConfigError("\(source): 'tsig-keys' must be a list of {name, algorithm, secret}")
-            }
-            for entry in list {
-                guard let name = entry["name"] as? String, let secret = entry["secret"] as? String else {
-                    throw ConfigError("\(source): each tsig-keys entry needs a name and a base64 secret")
-                }
-                let algorithm = entry["algorithm"] as? String ?? "hmac-sha256"
-                guard let key = TSIGKey(name: name, algorithm: algorithm, base64Secret: secret) else {
-                    throw ConfigError("\(source): tsig key '\(name)': algorithm must be hmac-sha256 or hmac-sha512 and the secret base64")
-                }
-                guard !config.transfer.keys.contains(where: { $0.name == key.name }) else {
-                    throw ConfigError("\(source): tsig key '\(name)' is defined twice")
-                }
-                config.transfer.keys.append(key)
+    static func readControl(_ top: ConfigSection, into config: inout DaemonConfig) throws(ConfigError) {
+        let known = ["socket", "allow-users", "allow-groups", "group", "max-connections", "idle-timeout", "watcher-queue"]
+        guard let control = try top.section("control", known: known) else { return }
+        config.controlGroup = try control.string("group", "a group name") ?? config.controlGroup
+        config.controlMaxConnections = try control.integer("max-connections", 1...10_000) ?? config.controlMaxConnections
+        config.controlWatcherQueue = try control.integer("watcher-queue", 16...1_000_000, "16 to 1000000 events")
+            ?? config.controlWatcherQueue
+        config.controlIdleTimeout = try control.seconds("idle-timeout", "seconds, above 0", { $0 > 0 && $0 <= 86400 })
+            ?? config.controlIdleTimeout
+        config.controlSocket = try control.string("socket", "a path") ?? config.controlSocket
+        config.controlAllowUsers = try control.strings("allow-users", "a list of user names") ?? config.controlAllowUsers
+        config.controlAllowGroups = try control.strings("allow-groups", "a list of group names")
+            ?? config.controlAllowGroups
+    }
+
+    static func readTransports(_ top: ConfigSection, into config: inout DaemonConfig) throws(ConfigError) {
+        if let udp = try top.section("udp", known: ["workers", "batch-wait-us", "receive-buffer"]) {
+            config.udpWorkers = try udp.integer("workers", 0...64) ?? config.udpWorkers
+            config.udpBatchWaitMicroseconds = try udp.integer(
+                "batch-wait-us", 0...UDPServer.maxBatchWaitMicroseconds,
+                "microseconds, 0 to \(UDPServer.maxBatchWaitMicroseconds)") ?? config.udpBatchWaitMicroseconds
+            let bufferRange = "bytes, 0 (system default) or 65536 to \(UDPServer.maxReceiveBuffer)"
+            if let buffer = try udp.integer("receive-buffer", 0...UDPServer.maxReceiveBuffer, bufferRange) {
+                // Below 64 KiB a burst is dropped at once; 0 keeps the kernel's default.
+                guard buffer == 0 || buffer >= 65536 else { throw udp.fail("receive-buffer", bufferRange) }
+                config.udpReceiveBuffer = buffer
             }
         }
+        let known = ["idle-timeout", "message-timeout", "max-connections", "max-connections-per-source"]
+        if let tcp = try top.section("tcp", known: known) {
+            config.tcpMaxConnectionsPerSource = try tcp.integer("max-connections-per-source", 1...100_000)
+                ?? config.tcpMaxConnectionsPerSource
+            config.tcpIdleTimeout = try tcp.seconds("idle-timeout", "seconds, above 0", { $0 > 0 && $0 <= 3600 })
+                ?? config.tcpIdleTimeout
+            config.tcpMessageTimeout = try tcp.seconds("message-timeout", "seconds, above 0", { $0 > 0 && $0 <= 600 })
+                ?? config.tcpMessageTimeout
+            config.tcpMaxConnections = try tcp.integer("max-connections", 1...100_000) ?? config.tcpMaxConnections
+        }
+    }
+
+    static func readTransfers(_ top: ConfigSection, into config: inout DaemonConfig) throws(ConfigError) {
+        let source = top.source
+        for entry in try top.entries("tsig-keys", "a list of {name, algorithm, secret}") ?? [] {
+            guard let name = entry["name"] as? String, let secret = entry["secret"] as? String else {
+                throw ConfigError("\(source): each tsig-keys entry needs a name and a base64 secret")
+            }
+            let algorithm = entry["algorithm"] as? String ?? "hmac-sha256"
+            let key: TSIGKey
+            do throws(TSIGKey.Refusal) {
+                key = try TSIGKey(name: name, algorithm: algorithm, base64Secret: secret)
+            } catch {
+                throw ConfigError("\(source): tsig key '\(name)': \(error)")
+            }
+            guard !config.transfer.keys.contains(where: { $0.name == key.name }) else {
+                throw ConfigError("\(source): tsig key '\(name)' is defined twice")
+            }
+            config.transfer.keys.append(key)
+        }
+        let keys = config.transfer.keys
         func keyName(_ value: Any?, _ context: String) throws(ConfigError) -> DomainName? {
             guard let value else { return nil }
             guard let text = value as? String, let name = try? DomainName(text),
-                config.transfer.keys.contains(where: { $0.name == name.lowercased })
+                keys.contains(where: { $0.name == name.lowercased })
             else {
                 throw ConfigError("\(source): \(context): key '\(value)' is not in tsig-keys")
             }
             return name.lowercased
         }
-        if let transfer = map["transfer"] {
-            guard let transfer = transfer as? [String: Any] else { throw ConfigError("\(source): 'transfer' must be a mapping") }
-            for key in transfer.keys where !["allow", "pending-ttl"].contains(key) {
-                throw ConfigError("\(source): unknown key 'transfer.\(key)' (known: allow, pending-ttl)")
+        if let transfer = try top.section("transfer", known: ["allow", "pending-ttl"]) {
+            for entry in try transfer.entries("allow", "a list of {address, key}") ?? [] {
+                guard let text = entry["address"] as? String, let prefix = AddressPrefix(text) else {
+                    throw transfer.problem("allow", "'\(entry["address"] ?? "")' is not an address or prefix")
+                }
+                config.transfer.rules.append(.init(prefix: prefix, keyName: try keyName(entry["key"], "transfer.allow")))
             }
-            if let allow = transfer["allow"] {
-                guard let list = allow as? [[String: Any]] else {
-                    throw ConfigError("\(source): 'transfer.allow' must be a list of {address, key}")
-                }
-                for entry in list {
-                    guard let text = entry["address"] as? String, let prefix = AddressPrefix(text) else {
-                        throw ConfigError("\(source): transfer.allow: '\(entry["address"] ?? "")' is not an address or prefix")
-                    }
-                    config.transfer.rules.append(.init(prefix: prefix, keyName: try keyName(entry["key"], "transfer.allow")))
-                }
-            }
-            if let ttl = transfer["pending-ttl"] {
-                guard let value = ttl as? Int, value >= 1, value <= 3600 else {
-                    throw ConfigError("\(source): 'transfer.pending-ttl' must be seconds, 1 to 3600")
-                }
-                config.transfer.pendingTTL = UInt32(value)
+            if let ttl = try transfer.integer("pending-ttl", 1...3600, "seconds, 1 to 3600") {
+                config.transfer.pendingTTL = UInt32(ttl)
             }
         }
-        if let notify = map["notify"] {
-            guard let list = notify as? [[String: Any]] else {
-                throw ConfigError("\(source): 'notify' must be a list of {address: HOST:PORT, key}")
+        for entry in try top.entries("notify", "a list of {address: HOST:PORT, key}") ?? [] {
+            guard let text = entry["address"] as? String else {
+                throw ConfigError("\(source): each notify entry needs an address (HOST:PORT)")
             }
-            for entry in list {
-                guard let text = entry["address"] as? String else {
-                    throw ConfigError("\(source): each notify entry needs an address (HOST:PORT)")
-                }
-                let address = try ListenAddress(parsing: text)
-                config.notify.append(NotifyTarget(address: address, keyName: try keyName(entry["key"], "notify")))
-            }
+            let address = try ListenAddress(parsing: text)
+            config.notify.append(NotifyTarget(address: address, keyName: try keyName(entry["key"], "notify")))
         }
     }
 
-    static func parseAbuseControls(_ map: [String: Any], into config: inout DaemonConfig, source: String)
-        throws(ConfigError)
-    {
-        if let rrl = map["rrl"] {
-            guard let rrl = rrl as? [String: Any] else { throw ConfigError("\(source): 'rrl' must be a mapping") }
-            let known = ["responses-per-second", "slip", "ipv4-prefix", "ipv6-prefix", "exempt"]
-            for key in rrl.keys where !known.contains(key) {
-                throw ConfigError("\(source): unknown key 'rrl.\(key)' (known: \(known.joined(separator: ", ")))")
-            }
-            func integer(_ key: String, _ range: ClosedRange<Int>) throws(ConfigError) -> Int? {
-                guard let value = rrl[key] else { return nil }
-                guard let number = value as? Int, range.contains(number) else {
-                    throw ConfigError("\(source): 'rrl.\(key)' must be \(range.lowerBound) to \(range.upperBound)")
+    static func readAbuseControls(_ top: ConfigSection, into config: inout DaemonConfig) throws(ConfigError) {
+        if let rrl = try top.section("rrl", known: ["responses-per-second", "slip", "ipv4-prefix", "ipv6-prefix", "exempt"]) {
+            config.rateLimit.responsesPerSecond = try rrl.integer("responses-per-second", 0...1_000_000)
+                ?? config.rateLimit.responsesPerSecond
+            config.rateLimit.slip = try rrl.integer("slip", 0...100) ?? config.rateLimit.slip
+            config.rateLimit.ipv4PrefixLength = try rrl.integer("ipv4-prefix", 8...32) ?? config.rateLimit.ipv4PrefixLength
+            config.rateLimit.ipv6PrefixLength = try rrl.integer("ipv6-prefix", 16...128)
+                ?? config.rateLimit.ipv6PrefixLength
+            if let exempt = try rrl.list("exempt", "a list of prefixes", { text throws(ConfigError) in
+                guard let prefix = AddressPrefix(text) else {
+                    throw rrl.problem("exempt", "'\(text)' is not an address or prefix")
                 }
-                return number
-            }
-            if let value = try integer("responses-per-second", 0...1_000_000) { config.rateLimit.responsesPerSecond = value }
-            if let value = try integer("slip", 0...100) { config.rateLimit.slip = value }
-            if let value = try integer("ipv4-prefix", 8...32) { config.rateLimit.ipv4PrefixLength = value }
-            if let value = try integer("ipv6-prefix", 16...128) { config.rateLimit.ipv6PrefixLength = value }
-            if let exempt = rrl["exempt"] {
-                guard let list = exempt as? [Any] else { throw ConfigError("\(source): 'rrl.exempt' must be a list of prefixes") }
-                config.rateLimit.exempt = []
-                for item in list {
-                    guard let text = item as? String, let prefix = AddressPrefix(text) else {
-                        throw ConfigError("\(source): rrl.exempt: '\(item)' is not an address or prefix")
-                    }
-                    config.rateLimit.exempt.append(prefix)
-                }
+                return prefix
+            }) {
+                config.rateLimit.exempt = exempt
             }
         }
-        if let cookies = map["cookies"] {
-            guard let cookies = cookies as? [String: Any] else { throw ConfigError("\(source): 'cookies' must be a mapping") }
-            for key in cookies.keys where !["enabled", "secret", "rotation"].contains(key) {
-                throw ConfigError("\(source): unknown key 'cookies.\(key)' (known: enabled, secret, rotation)")
-            }
-            if let enabled = cookies["enabled"] {
-                guard let flag = enabled as? Bool else { throw ConfigError("\(source): 'cookies.enabled' must be true or false") }
-                config.cookiesEnabled = flag
-            }
-            if let secret = cookies["secret"] {
-                guard let text = secret as? String, text.count == 32,
-                    let bytes = Optional(stride(from: 0, to: 32, by: 2).compactMap({ offset -> UInt8? in
-                        let start = text.index(text.startIndex, offsetBy: offset)
-                        return UInt8(text[start..<text.index(start, offsetBy: 2)], radix: 16)
-                    })), bytes.count == 16
-                else {
-                    throw ConfigError("\(source): 'cookies.secret' must be 32 hex digits (16 bytes)")
+        if let cookies = try top.section("cookies", known: ["enabled", "secret", "rotation"]) {
+            config.cookiesEnabled = try cookies.bool("enabled") ?? config.cookiesEnabled
+            if let text = try cookies.string("secret", "32 hex digits (16 bytes)") {
+                let bytes = stride(from: 0, to: text.utf8.count, by: 2).compactMap { offset -> UInt8? in
+                    let start = text.utf8.index(text.utf8.startIndex, offsetBy: offset)
+                    guard let end = text.utf8.index(start, offsetBy: 2, limitedBy: text.utf8.endIndex) else { return nil }
+                    return UInt8(String(text.utf8[start..<end]) ?? "", radix: 16)
+                }
+                guard text.utf8.count == 32, bytes.count == 16 else {
+                    throw cookies.fail("secret", "32 hex digits (16 bytes)")
                 }
                 config.cookieSecret = bytes
             }
-            if let rotation = cookies["rotation"] {
-                guard let value = number(rotation), value >= 60 else {
-                    throw ConfigError("\(source): 'cookies.rotation' must be seconds, at least 60")
-                }
-                config.cookieRotation = value
-            }
+            config.cookieRotation = try cookies.seconds("rotation", "seconds, at least 60", { $0 >= 60 })
+                ?? config.cookieRotation
         }
-    }
-
-    private static func number(_ value: Any) -> Double? {
-        if let int = value as? Int { return Double(int) }
-        return value as? Double
     }
 }

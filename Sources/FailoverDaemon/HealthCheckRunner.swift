@@ -1,5 +1,7 @@
+import FailoverApplication
 import FailoverCore
 import Foundation
+import Glibc
 import Logging
 import NIOCore
 import NIOPosix

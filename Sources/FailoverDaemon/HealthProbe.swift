@@ -1,3 +1,4 @@
+import FailoverApplication
 import FailoverCore
 import Glibc
 import NIOCore

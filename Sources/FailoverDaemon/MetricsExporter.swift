@@ -1,3 +1,4 @@
+import FailoverApplication
 import Prometheus
 import QueryEngine
 

@@ -8,15 +8,20 @@ import Glibc
 #endif
 
 /// Response rate limiting (as NSD, Knot and BIND do it): at most
-/// `responsesPerSecond` answers per second to one source prefix (/24, /56 by
-/// default); past that, every `slip`-th answer is sent truncated (so a real
-/// client retries over TCP, which cannot be spoofed) and the others dropped.
-/// Clients with a valid server cookie and exempt prefixes are never limited.
+/// `responsesPerSecond` identical responses per second to one source prefix
+/// (/24, /56 by default); past that, every `slip`-th one is sent truncated
+/// (so a real client retries over TCP, which cannot be spoofed) and the
+/// others dropped. Responses are told apart by kind and name: an answer or
+/// NODATA by query name and type, every NXDOMAIN of the zone as one, every
+/// error of a code as one. So a spoofer who floods one name in a resolver's
+/// name spends that resolver's budget for that name only, and random names
+/// cannot each get a budget of their own. Clients with a valid server
+/// cookie and exempt prefixes are never limited.
 ///
 /// One fixed table of atomic buckets shared by all UDP workers, updated with
 /// compare-and-swap: no lock, no allocation per query. Two prefixes that hash
 /// to one bucket share a budget until one of them takes it over (the tag).
-public final class ResponseRateLimiter: @unchecked Sendable {
+public final class ResponseRateLimiter: Sendable {
     public struct Settings: Sendable, Equatable {
         /// 0 turns rate limiting off.
         public var responsesPerSecond: Int = 200
@@ -74,20 +79,66 @@ public final class ResponseRateLimiter: @unchecked Sendable {
 
     public var isEnabled: Bool { settings.responsesPerSecond > 0 }
 
-    /// Decides for one answer to `client` at `second` (any monotonic seconds).
+    /// Decides for one response to `client` at `second` (any monotonic
+    /// seconds); `response` holds the response through its question.
     @inline(__always)
-    public func verdict(for client: ClientAddress, second: UInt32) -> Verdict {
-        guard isEnabled else { return .send }
+    public func verdict(for client: ClientAddress, response: UnsafeRawBufferPointer, questionEnd: Int,
+                        second: UInt32) -> Verdict {
+        guard isEnabled, !isExempt(client) else { return .send }
+        return verdict(prefixOf: client, responseKey: Self.responseKey(response, questionEnd: questionEnd),
+                       second: second)
+    }
+
+    @inline(__always)
+    func isExempt(_ client: ClientAddress) -> Bool {
         for entry in exempt where entry.isIPv6 == client.isIPv6 {
             if client.high & entry.maskHigh == entry.high & entry.maskHigh,
                 client.low & entry.maskLow == entry.low & entry.maskLow
             {
-                return .send
+                return true
             }
         }
+        return false
+    }
+
+    /// What makes two responses the same for rate limiting (FNV-1a over the
+    /// kind, and for answers and NODATA the query type and lower-cased name).
+    @inline(__always)
+    static func responseKey(_ response: UnsafeRawBufferPointer, questionEnd: Int) -> UInt64 {
+        let header = 12
+        // Name, then type and class (4 bytes): anything shorter is not a question.
+        guard questionEnd >= header + 5, questionEnd <= response.count else { return 0 }
+        let rcode = response[3] & 0x0F
+        let answers = UInt16(response[6]) << 8 | UInt16(response[7])
+        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+        @inline(__always) func mix(_ byte: UInt8) { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
+        switch rcode {
+        case 0:  // NOERROR: an answer, NODATA or a referral, per name and type
+            mix(answers > 0 ? 1 : 2)
+            for offset in header..<(questionEnd - 2) {
+                let byte = response[offset]
+                mix(byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte)
+            }
+        case 3:  // NXDOMAIN: one for the whole zone
+            mix(3)
+        default:  // errors: one per code
+            mix(4)
+            mix(rcode)
+        }
+        return hash
+    }
+
+    /// Test entry: one response of kind `responseKey` to `client`.
+    func verdict(for client: ClientAddress, responseKey: UInt64 = 0, second: UInt32) -> Verdict {
+        guard isEnabled, !isExempt(client) else { return .send }
+        return verdict(prefixOf: client, responseKey: responseKey, second: second)
+    }
+
+    @inline(__always)
+    private func verdict(prefixOf client: ClientAddress, responseKey: UInt64, second: UInt32) -> Verdict {
         let prefixHigh = client.isIPv6 ? client.high & maskV6High : client.high & maskV4
         let prefixLow = client.isIPv6 ? client.low & maskV6Low : 1
-        var hash = (prefixHigh ^ (prefixLow &* 0x9E37_79B9_7F4A_7C15)) &* 0xBF58_476D_1CE4_E5B9
+        var hash = (prefixHigh ^ (prefixLow &* 0x9E37_79B9_7F4A_7C15) ^ responseKey) &* 0xBF58_476D_1CE4_E5B9
         hash ^= hash >> 31
         let tag = UInt64(truncatingIfNeeded: hash >> 32)
         let bucket = buckets[Int(truncatingIfNeeded: hash) & (Self.bucketCount - 1)]

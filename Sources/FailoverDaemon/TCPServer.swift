@@ -1,4 +1,5 @@
 import Atomics
+import FailoverApplication
 import Foundation
 import Logging
 import NIOConcurrencyHelpers
@@ -188,7 +189,13 @@ final class DNSOverTCPHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     private func processFrames(context: ChannelHandlerContext) {
-        guard !transferRunning, var buffer = pending else { return }
+        guard !transferRunning else { return }
+        guard var buffer = pending else {
+            // Nothing was read behind a finished transfer: read again, and time the idle connection.
+            _ = context.channel.setOption(.autoRead, value: context.channel.isWritable)
+            armTimer(context: context)
+            return
+        }
         let snapshot = store.load()
         let secrets = cookies?.load()
         let now = WallClock.milliseconds()
@@ -251,7 +258,8 @@ final class DNSOverTCPHandler: ChannelInboundHandler, RemovableChannelHandler {
         _ = context.channel.setOption(.autoRead, value: context.channel.isWritable && !backlog && !transferRunning)
         if backlog, context.channel.isWritable, !resumeScheduled {
             resumeScheduled = true
-            context.eventLoop.execute {
+            // Handler and context stay on their event loop: the isolated view takes a non-Sendable closure.
+            context.eventLoop.assumeIsolated().execute {
                 self.resumeScheduled = false
                 guard context.channel.isActive else { return }
                 self.processFrames(context: context)
@@ -273,7 +281,7 @@ final class DNSOverTCPHandler: ChannelInboundHandler, RemovableChannelHandler {
         let peerText = client?.description ?? "?"
         let loop = context.eventLoop
         let bound = NIOLoopBound((self, context), eventLoop: loop)
-        let delay = Self.testTransferDelay
+        let delay = TestHooks.transferDelayMicroseconds
         DispatchQueue.global().async {
             if let delay { usleep(delay) }
             let messages = transfers.respond(to: query, peer: peer, snapshot: snapshot, now: UInt64(now / 1000))
@@ -299,11 +307,6 @@ final class DNSOverTCPHandler: ChannelInboundHandler, RemovableChannelHandler {
         processFrames(context: context)
         flushIfWritten(context: context)
     }
-
-    /// Test hook (FAILOVERD_TEST_TRANSFER_DELAY_MS): each transfer's rendering
-    /// first sleeps this long, to prove the event loop serves others meanwhile.
-    private static let testTransferDelay: UInt32? = ProcessInfo.processInfo
-        .environment["FAILOVERD_TEST_TRANSFER_DELAY_MS"].flatMap(UInt32.init).map { $0 * 1000 }
 
     /// True when `buffer` starts with a whole length-prefixed message.
     private static func hasCompleteMessage(_ buffer: ByteBuffer?) -> Bool {
@@ -338,9 +341,10 @@ final class DNSOverTCPHandler: ChannelInboundHandler, RemovableChannelHandler {
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if let event = event as? ChannelEvent, event == .inputClosed {
             // The client is done sending: answer what is complete, then close.
-            context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(capacity: 0))).whenComplete { _ in
-                context.close(promise: nil)
-            }
+            context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(capacity: 0)))
+                .assumeIsolated().whenComplete { _ in
+                    context.close(promise: nil)
+                }
             return
         }
         context.fireUserInboundEventTriggered(event)
@@ -361,7 +365,7 @@ final class DNSOverTCPHandler: ChannelInboundHandler, RemovableChannelHandler {
         } else {
             deadline = context.eventLoop.now + limits.idleTimeout
         }
-        timer = context.eventLoop.scheduleTask(deadline: deadline) {
+        timer = context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) {
             context.close(promise: nil)
         }
     }

@@ -1,5 +1,7 @@
 import Atomics
 import CNetShim
+import DNSWire
+import FailoverApplication
 import Foundation
 import Logging
 import QueryEngine
@@ -62,9 +64,8 @@ public final class UDPServer: @unchecked Sendable {
     /// One counter per worker, bumped every loop turn (at least every
     /// `pollMilliseconds`): the watchdog pings only while all of them move.
     public let heartbeats: [ManagedAtomic<Int>]
-    /// Test hook: worker 0 stops making progress after this many ms
-    /// (FAILOVERD_TEST_STALL_UDP_AFTER_MS), to prove the watchdog notices.
-    private let stallAfter: Double?
+    /// Test hook (debug builds): worker 0 stops making progress after this many ms.
+    private let stallAfter = TestHooks.udpStallAfterMilliseconds
 
     /// Takes ownership of bound UDP sockets.
     private let limiter: ResponseRateLimiter?
@@ -87,7 +88,6 @@ public final class UDPServer: @unchecked Sendable {
         self.counters = counters
         self.logger = logger
         self.heartbeats = sockets.map { _ in ManagedAtomic<Int>(0) }
-        self.stallAfter = ProcessInfo.processInfo.environment["FAILOVERD_TEST_STALL_UDP_AFTER_MS"].flatMap(Double.init)
     }
 
     /// Datagrams the kernel dropped because a worker's socket buffer was full
@@ -227,7 +227,9 @@ public final class UDPServer: @unchecked Sendable {
                 }
                 var length = outcome.length
                 if let limiter, let client, !outcome.validCookie {
-                    switch limiter.verdict(for: client, second: UInt32(truncatingIfNeeded: now / 1000)) {
+                    switch limiter.verdict(for: client, response: UnsafeRawBufferPointer(response),
+                                           questionEnd: outcome.questionEnd,
+                                           second: UInt32(truncatingIfNeeded: now / 1000)) {
                     case .send:
                         break
                     case .drop:
@@ -236,9 +238,8 @@ public final class UDPServer: @unchecked Sendable {
                     case .slip:
                         // Header and question only, TC set: a real client retries over TCP.
                         counters.rateLimitedSlipped.wrappingIncrement(ordering: .relaxed)
-                        response[2] |= 0x02
-                        for offset in 6..<12 { response[offset] = 0 }
-                        length = outcome.questionEnd
+                        length = DNSHeader.truncateToQuestion(response, questionEnd: outcome.questionEnd)
+                        if length == 0 { continue }
                     }
                 }
                 counters.queries.record(outcome, transport: .udp, stripe: workerIndex)
@@ -255,9 +256,8 @@ public final class UDPServer: @unchecked Sendable {
 }
 
 /// A flag set once from any thread.
-final class ManagedFlag: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value = false
-    var isSet: Bool { lock.withLock { value } }
-    func set() { lock.withLock { value = true } }
+final class ManagedFlag: Sendable {
+    private let value = ManagedAtomic<Bool>(false)
+    var isSet: Bool { value.load(ordering: .acquiring) }
+    func set() { value.store(true, ordering: .releasing) }
 }

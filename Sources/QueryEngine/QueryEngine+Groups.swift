@@ -80,14 +80,16 @@ extension QueryEngine {
     }
 
     /// TTL of a group answer: the configured TTL, or while a switch is
-    /// pending, the whole seconds left until it is due (rounded down, at least
-    /// 1), so caches expire by the due time.
+    /// pending, the whole seconds left until it is due less one, so 0 in the
+    /// last two seconds and once due. A cache counting whole seconds may keep
+    /// a record through the second its TTL runs out (Unbound does), up to
+    /// 1 s past the TTL; one second less lets every cache drop the old answer
+    /// by the due time.
     @inline(__always)
     public static func groupTTL(configured: UInt32, due: Int64, now: Int64) -> UInt32 {
         guard due > 0 else { return configured }
         let remaining = due - now
-        guard remaining > 0 else { return 1 }
-        let seconds = remaining / 1000
-        return UInt32(max(1, min(Int64(configured), seconds)))
+        guard remaining >= 2000 else { return 0 }
+        return UInt32(min(Int64(configured), remaining / 1000 - 1))
     }
 }

@@ -18,25 +18,54 @@ public struct TSIGKey: Sendable, Equatable {
             case .hmacSHA512: return 64
             }
         }
+
+        /// The shortest secret accepted: the hash's output size (RFC 8945 section 6).
+        public var minimumSecretLength: Int { macLength }
     }
 
     public var name: DomainName
     public var algorithm: Algorithm
     public var secret: [UInt8]
 
-    public init(name: DomainName, algorithm: Algorithm, secret: [UInt8]) {
+    /// Why a key is refused.
+    public enum Refusal: Error, Equatable, CustomStringConvertible {
+        case unknownAlgorithm(String)
+        case badName(String)
+        /// Not base64, or empty.
+        case badSecret
+        /// Shorter than the hash's output (RFC 8945 6).
+        case shortSecret(bytes: Int, algorithm: Algorithm)
+
+        public var description: String {
+            switch self {
+            case .unknownAlgorithm(let name): return "algorithm '\(name)' is not hmac-sha256 or hmac-sha512"
+            case .badName(let name): return "'\(name)' is not a domain name"
+            case .badSecret: return "the secret is not base64"
+            case .shortSecret(let bytes, let algorithm):
+                return "the secret is \(bytes) bytes; \(algorithm.rawValue) needs at least \(algorithm.minimumSecretLength) "
+                    + "(RFC 8945 section 6; e.g. from tsig-keygen -a \(algorithm.rawValue))"
+            }
+        }
+    }
+
+    /// A key whose secret is at least as long as the hash's output.
+    public init(name: DomainName, algorithm: Algorithm, secret: [UInt8]) throws(Refusal) {
+        guard secret.count >= algorithm.minimumSecretLength else {
+            throw .shortSecret(bytes: secret.count, algorithm: algorithm)
+        }
         self.name = name.lowercased
         self.algorithm = algorithm
         self.secret = secret
     }
 
     /// Parses a base64 secret, as `tsig-keygen` and `keymgr` print them.
-    public init?(name: String, algorithm: String, base64Secret: String) {
-        guard let algorithm = Algorithm(rawValue: algorithm.lowercased()),
-            let secret = Data(base64Encoded: base64Secret), !secret.isEmpty,
-            let name = try? DomainName(name)
-        else { return nil }
-        self.init(name: name, algorithm: algorithm, secret: Array(secret))
+    public init(name: String, algorithm: String, base64Secret: String) throws(Refusal) {
+        guard let parsedAlgorithm = Algorithm(rawValue: algorithm.lowercased()) else {
+            throw .unknownAlgorithm(algorithm)
+        }
+        guard let secret = Data(base64Encoded: base64Secret), !secret.isEmpty else { throw .badSecret }
+        guard let parsedName = try? DomainName(name) else { throw .badName(name) }
+        try self.init(name: parsedName, algorithm: parsedAlgorithm, secret: Array(secret))
     }
 
     func mac(_ data: [UInt8]) -> [UInt8] {

@@ -54,7 +54,8 @@ public struct AddressPrefix: Sendable, Equatable, CustomStringConvertible {
         let family = bytes.count == 4 ? AF_INET : AF_INET6
         var text = [CChar](repeating: 0, count: 64)
         _ = bytes.withUnsafeBytes { inet_ntop(family, $0.baseAddress, &text, 64) }
-        return String(cString: text) + "/\(length)"
+        let end = text.firstIndex(of: 0) ?? text.endIndex
+        return String(decoding: text[..<end].map { UInt8(bitPattern: $0) }, as: UTF8.self) + "/\(length)"
     }
 }
 

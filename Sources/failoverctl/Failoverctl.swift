@@ -19,6 +19,7 @@ struct Failoverctl: ParsableCommand {
               failoverctl cancel 414-262-781
               failoverctl status app1
               failoverctl watch --json
+              failoverctl reconcile desired.yaml --dry-run
 
             Options go after the verb. The socket is --socket, else $FAILOVERD_SOCKET, else that of a \
             failoverd you started yourself ($XDG_RUNTIME_DIR/failoverd/control.sock) if it is there, else \
@@ -29,7 +30,7 @@ struct Failoverctl: ParsableCommand {
             """,
         subcommands: [
             Hello.self, AppCommand.self, Status.self, GroupCommand.self, Switch.self, Cancel.self, Watch.self,
-            Export.self, Stats.self, Reload.self,
+            Export.self, Stats.self, Reload.self, Reconcile.self,
         ]
     )
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CNetShim
+import FailoverApplication
 import FailoverDaemon
 import Foundation
 import Logging

@@ -8,6 +8,14 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+/* Under ThreadSanitizer the allocator belongs to the sanitizer: no wrappers, nothing counted. */
+#if defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define MALLOC_COUNTER_OFF 1
+#endif
+#endif
+
+#ifndef MALLOC_COUNTER_OFF
 extern void *__libc_malloc(size_t size);
 extern void *__libc_calloc(size_t count, size_t size);
 extern void *__libc_realloc(void *pointer, size_t size);
@@ -73,6 +81,20 @@ int posix_memalign(void **result, size_t alignment, size_t size) {
     return 0;
 }
 
+#endif /* MALLOC_COUNTER_OFF */
+
+int malloc_counter_available(void) {
+#ifdef MALLOC_COUNTER_OFF
+    return 0;
+#else
+    return 1;
+#endif
+}
+
+#ifdef MALLOC_COUNTER_OFF
+void malloc_counter_start(void) {}
+long malloc_counter_stop(void) { return 0; }
+#else
 void malloc_counter_start(void) {
     const char *trace = getenv("MALLOC_COUNTER_TRACE");
     traceLimit = trace ? atoi(trace) : 0;
@@ -88,3 +110,4 @@ long malloc_counter_stop(void) {
     counting = 0;
     return counted;
 }
+#endif /* MALLOC_COUNTER_OFF */

@@ -81,6 +81,16 @@ struct ControlClientTests {
         #expect(throws: ControlClientError.connectionClosed) { try client.call(op: .hello) }
     }
 
+    @Test("a refusal written before the daemon closes is the answer, even when the request cannot be sent")
+    func refusedBeforeRequest() throws {
+        let refusal = #"{"error":{"code":"unauthorized","message":"uid 65534 (nobody) is not allowed"},"id":null,"ok":false}"#
+        let server = try TestServer(greeting: [refusal + "\n", "<close>"]) { _ in [] }
+        defer { server.stop() }
+        let client = try ControlClient(socketPath: server.path, timeout: 5)
+        server.waitUntilClosed()
+        #expect(throws: ControlError.unauthorized("uid 65534 (nobody) is not allowed")) { try client.call(op: .hello) }
+    }
+
     @Test("no daemon at the path")
     func cannotConnect() {
         #expect(throws: ControlClientError.cannotConnect(path: "/nonexistent/failoverd.sock", errno: ENOENT)) {

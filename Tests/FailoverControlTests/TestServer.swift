@@ -5,7 +5,7 @@ import Glibc
 ///
 /// For each request line it receives, `handler` returns the chunks to write back; each chunk is written by a
 /// separate `write(2)` with a short pause, so the client sees lines split across reads. A chunk `"<close>"`
-/// closes the connection.
+/// closes the connection. `greeting` is written the same way as soon as the connection is accepted.
 final class TestServer: @unchecked Sendable {
     let directory: String
     let path: String
@@ -14,7 +14,7 @@ final class TestServer: @unchecked Sendable {
     private var lines: [String] = []
     private let finished = DispatchSemaphore(value: 0)
 
-    init(handler: @escaping @Sendable (String) -> [String]) throws {
+    init(greeting: [String] = [], handler: @escaping @Sendable (String) -> [String]) throws {
         var template = Array("/tmp/fctl-XXXXXX".utf8CString)
         guard let made = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
             throw POSIXError(.EIO)
@@ -37,7 +37,7 @@ final class TestServer: @unchecked Sendable {
         guard bound == 0, listen(listenFD, 4) == 0 else { throw POSIXError(.EADDRINUSE) }
         let fd = listenFD
         Thread.detachNewThread { [self] in
-            serve(fd, handler)
+            serve(fd, greeting, handler)
             finished.signal()
         }
     }
@@ -47,10 +47,17 @@ final class TestServer: @unchecked Sendable {
         lock.withLock { lines }
     }
 
-    private func serve(_ listenFD: Int32, _ handler: @Sendable (String) -> [String]) {
+    /// Waits until the connection is closed on the server's side.
+    func waitUntilClosed() {
+        _ = finished.wait(timeout: .now() + 5)
+        finished.signal()
+    }
+
+    private func serve(_ listenFD: Int32, _ greeting: [String], _ handler: @Sendable (String) -> [String]) {
         let connection = accept(listenFD, nil, nil)
         guard connection >= 0 else { return }
         defer { close(connection) }
+        guard send(greeting, to: connection) else { return }
         var buffer: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 7)  // small reads exercise the server's own framing too
         while true {
@@ -61,14 +68,20 @@ final class TestServer: @unchecked Sendable {
                 let line = String(decoding: buffer[..<newline], as: UTF8.self)
                 buffer.removeSubrange(...newline)
                 lock.withLock { lines.append(line) }
-                for reply in handler(line) {
-                    if reply == "<close>" { return }
-                    let bytes = Array(reply.utf8)
-                    _ = bytes.withUnsafeBytes { write(connection, $0.baseAddress, $0.count) }
-                    usleep(2_000)
-                }
+                guard send(handler(line), to: connection) else { return }
             }
         }
+    }
+
+    /// Writes `replies` one by one; false at a `"<close>"`.
+    private func send(_ replies: [String], to connection: Int32) -> Bool {
+        for reply in replies {
+            if reply == "<close>" { return false }
+            let bytes = Array(reply.utf8)
+            _ = bytes.withUnsafeBytes { write(connection, $0.baseAddress, $0.count) }
+            usleep(2_000)
+        }
+        return true
     }
 
     /// Stops listening, waits for the connection to end and removes the socket directory.

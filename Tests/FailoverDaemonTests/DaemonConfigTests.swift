@@ -66,6 +66,18 @@ import Testing
         ("udp: {receive-buffer: big}", "udp.receive-buffer"),
         ("udp: {batch-wait: 5}", "unknown key 'udp.batch-wait'"),
         ("key: [unclosed", "not valid YAML"),
+        ("control: {max-connections: 0}", "'control.max-connections' must be 1 to 10000"),
+        ("control: {allow-users: root}", "'control.allow-users' must be a list of user names"),
+        ("control: 5", "'control' must be a mapping"),
+        ("cookies: {secret: abc}", "'cookies.secret' must be 32 hex digits"),
+        ("cookies: {secret: 0123456789abcdef0123456789abcdeg}", "'cookies.secret' must be 32 hex digits"),
+        ("cookies: {enabled: maybe}", "'cookies.enabled' must be true or false"),
+        ("cookies: {rotation: 5}", "'cookies.rotation' must be seconds, at least 60"),
+        ("rrl: {exempt: [\"not-a-prefix\"]}", "rrl.exempt: 'not-a-prefix' is not an address or prefix"),
+        ("rrl: {slip: 101}", "'rrl.slip' must be 0 to 100"),
+        ("tcp: {idle-timeout: 0}", "'tcp.idle-timeout' must be seconds, above 0"),
+        ("switch-delay: -1", "'switch-delay' must be seconds, 0 to 604800"),
+        ("transfer: {allow: [{address: nowhere}]}", "transfer.allow: 'nowhere' is not an address or prefix"),
     ])
     func badConfigsAreRejectedWithAClearMessage(yaml: String, fragment: String) {
         do {
@@ -109,5 +121,26 @@ import Testing
         }
         #expect(ConfigError.line(of: ["lisen"], in: "ttl: 3\nlisen: []\n") == 2)
         #expect(ConfigError.line(of: ["nothing"], in: "ttl: 3\n") == nil)
+    }
+
+    @Test("A TSIG secret shorter than the hash output is refused, naming the key and the minimum")
+    func shortTSIGSecret() throws {
+        func keys(_ algorithm: String, _ secret: String) -> String {
+            "tsig-keys:\n  - {name: xfr, algorithm: \(algorithm), secret: \"\(secret)\"}\n"
+        }
+        let sixteen = "MDEyMzQ1Njc4OWFiY2RlZg=="  // 16 bytes
+        let thirtyTwo = "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3I="  // 32 bytes
+        #expect(throws: ConfigError("f.yaml: tsig key 'xfr': the secret is 16 bytes; hmac-sha256 needs at least 32 "
+                                    + "(RFC 8945 section 6; e.g. from tsig-keygen -a hmac-sha256)")) {
+            try DaemonConfig.parse(yaml: keys("hmac-sha256", sixteen), source: "f.yaml")
+        }
+        do {
+            _ = try DaemonConfig.parse(yaml: keys("hmac-sha512", thirtyTwo), source: "f.yaml")
+            Issue.record("a 32-byte hmac-sha512 secret was accepted")
+        } catch {
+            #expect(error.description.contains("tsig key 'xfr'") && error.description.contains("at least 64"), "\(error)")
+        }
+        let accepted = try DaemonConfig.parse(yaml: keys("hmac-sha256", thirtyTwo), source: "f.yaml")
+        #expect(accepted.transfer.keys.map(\.secret.count) == [32])
     }
 }

@@ -1,3 +1,4 @@
+@testable import FailoverApplication
 import DNSWire
 import FailoverCore
 @testable import QueryEngine

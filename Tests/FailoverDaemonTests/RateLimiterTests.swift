@@ -53,4 +53,49 @@ import Testing
         #expect(Self.sent(limiter, client, count: 20, second: 100) == 10)
         #expect(Self.sent(limiter, client, count: 20, second: 101) == 10)
     }
+
+    /// A response through its question: header (rcode, answer count), name, type, class.
+    static func response(_ name: String, type: UInt16 = 1, rcode: UInt8 = 0, answers: UInt16 = 1) -> [UInt8] {
+        var bytes: [UInt8] = [0x12, 0x34, 0x84, rcode, 0, 1, UInt8(answers >> 8), UInt8(answers & 0xFF), 0, 0, 0, 0]
+        for label in name.split(separator: ".") {
+            bytes.append(UInt8(label.utf8.count))
+            bytes += Array(label.utf8)
+        }
+        bytes += [0, UInt8(type >> 8), UInt8(type & 0xFF), 0, 1]
+        return bytes
+    }
+
+    static func sent(_ limiter: ResponseRateLimiter, _ client: ClientAddress, _ response: [UInt8], count: Int,
+                     second: UInt32) -> Int {
+        response.withUnsafeBytes { bytes in
+            (0..<count).filter { _ in
+                limiter.verdict(for: client, response: bytes, questionEnd: response.count, second: second) == .send
+            }.count
+        }
+    }
+
+    @Test("A flood of one name spends the budget of that name only: the same resolver's other answers go out")
+    func keyedByResponse() {
+        let limiter = Self.limiter()
+        let resolver = ClientAddress(ipv4: (198, 51, 100, 53))
+        #expect(Self.sent(limiter, resolver, Self.response("www.example.net"), count: 100, second: 9) == 10)
+        #expect(Self.sent(limiter, resolver, Self.response("WWW.Example.NET"), count: 5, second: 9) == 0,
+                "names differ only in case: one response")
+        #expect(Self.sent(limiter, resolver, Self.response("shop.example.net"), count: 10, second: 9) == 10)
+        #expect(Self.sent(limiter, resolver, Self.response("www.example.net", type: 28), count: 10, second: 9) == 10,
+                "another type is another response")
+    }
+
+    @Test("Random names do not each get a budget: NXDOMAIN is one response, errors one per code")
+    func nxdomainAndErrorsShareABudget() {
+        let limiter = Self.limiter()
+        let client = ClientAddress(ipv4: (203, 0, 113, 7))
+        let nxdomains = (0..<30).map { Self.response("r\($0).example.net", rcode: 3, answers: 0) }
+        let sent = nxdomains.reduce(0) { $0 + Self.sent(limiter, client, $1, count: 1, second: 4) }
+        #expect(sent == 10)
+        let refused = (0..<30).map { Self.response("q\($0).elsewhere.org", rcode: 5, answers: 0) }
+        #expect(refused.reduce(0) { $0 + Self.sent(limiter, client, $1, count: 1, second: 4) } == 10)
+        // NODATA is per name, like an answer.
+        #expect(Self.sent(limiter, client, Self.response("a.example.net", answers: 0), count: 10, second: 4) == 10)
+    }
 }

@@ -1,3 +1,4 @@
+@testable import FailoverApplication
 import DNSWire
 import NIOCore
 import NIOEmbedded

@@ -65,8 +65,8 @@ public enum WireCheck {
         return ZoneSnapshot(zone: zone, groups: table, serial: 4242)
     }()
 
-    public static let key = TSIGKey(name: "transfer-key", algorithm: "hmac-sha256",
-                                    base64Secret: "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3I=")!
+    public static let key = try! TSIGKey(name: "transfer-key", algorithm: "hmac-sha256",
+                                         base64Secret: "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3I=")
 
     /// 127.0.0.0/8 may transfer unsigned; 192.0.2.0/24 must sign with the key.
     static let responder: TransferResponder = {

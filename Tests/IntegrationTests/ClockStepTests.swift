@@ -135,9 +135,10 @@ extension Integration {
             let address = try #require(created["address"]?.stringValue)
             let name = "\(address).\(ControlZone.origin)."
             var acknowledged: [(to: String, due: Int64)] = []
-            // Every answer: TTL from 1 to the configured 30, whatever the clock does.
+            // Every answer: TTL from 0 (the last two seconds, or once due) to the
+            // configured 30, whatever the clock does.
             func ttlInRange(_ poll: Poll) {
-                #expect(poll.ttl.map { $0 >= 1 && $0 <= 30 } == true, "TTL out of 1...30:\n\(poll.raw)")
+                #expect(poll.ttl.map { $0 >= 0 && $0 <= 30 } == true, "TTL out of 0...30:\n\(poll.raw)")
             }
 
             // (a) Forward: a switch due in an hour; the clock jumps 10 s past it.

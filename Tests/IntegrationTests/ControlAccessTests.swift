@@ -79,5 +79,61 @@ extension Integration {
             let groupAllowed = try Self.failoverctlAsNobody(byGroup, ["hello", "--json"])
             #expect(groupAllowed.status == 0, "exit \(groupAllowed.status)\n\(groupAllowed.stdout)\(groupAllowed.stderr)")
         }
+
+        /// Holds `count` connections to the control socket as `nobody` (perl, Essential on Debian), each
+        /// having read its one line; `release` lets them go. Returns how many lines said unauthorized.
+        static func holdConnectionsAsNobody(_ daemon: DaemonProcess, count: Int,
+                                            while body: () throws -> Void) throws -> Int {
+            let script = #"""
+                use IO::Socket::UNIX; $| = 1; alarm 30;
+                my ($path, $count) = @ARGV; my @held;
+                for (1 .. $count) {
+                    push @held, IO::Socket::UNIX->new(Type => SOCK_STREAM(), Peer => $path) or die "connect: $!";
+                }
+                my $refused = 0;
+                for my $s (@held) { my $line = <$s>; $refused++ if defined $line && $line =~ /unauthorized/; }
+                print "refused $refused\n";
+                <STDIN>;
+                """#
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: try locateTool("setpriv"))
+            process.arguments = ["--reuid=nobody", "--regid=nogroup", "--clear-groups", try locateTool("perl"),
+                                 "-e", script, daemon.controlSocket, String(count)]
+            let input = Pipe()
+            let output = Pipe()
+            process.standardInput = input
+            process.standardOutput = output
+            try process.run()
+            defer {
+                try? input.fileHandleForWriting.close()
+                process.waitUntilExit()
+            }
+            var text = ""
+            while !text.contains("\n") {
+                let data = output.fileHandleForReading.availableData
+                if data.isEmpty { break }
+                text += String(decoding: data, as: UTF8.self)
+            }
+            let refused = try #require(text.split(separator: " ").last.flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) },
+                                       "the held connections: \(text)")
+            try body()
+            return refused
+        }
+
+        @Test("Refused peers holding more than control.max-connections connections do not lock root out")
+        func refusedPeersHoldNoSlots() throws {
+            try #require(getuid() == 0, "this test needs root to run a client as nobody")
+            try #require(getpwnam("nobody") != nil && getgrnam("nogroup") != nil, "needs user nobody and group nogroup")
+            let daemon = try DaemonProcess(zone: ControlZone.text,
+                                           control: ["allow-users: [root]", "allow-groups: []", "max-connections: 4"],
+                                           label: "ctl-acl-slots")
+            defer { daemon.stop() }
+            Self.openUp(daemon)
+            let refused = try Self.holdConnectionsAsNobody(daemon, count: 10) {
+                let hello = try daemon.control().call(op: .hello)
+                #expect(hello["protocol"] == 1)
+            }
+            #expect(refused == 10, "every held connection got the unauthorized line")
+        }
     }
 }

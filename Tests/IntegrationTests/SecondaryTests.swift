@@ -196,7 +196,7 @@ extension Integration {
             #expect(unsigned.stdout.contains("REFUSED") || unsigned.stderr.contains("REFUSED"),
                     Comment(rawValue: unsigned.stdout + unsigned.stderr))
             let wrong = try runTool(kdig, ["@127.0.0.1", "-p", "\(daemon.port)", "+tcp", "AXFR", "example.test",
-                                           "-y", "hmac-sha256:xfr:d3JvbmctZXJvbmctZXJvbmc="])
+                                           "-y", "hmac-sha256:xfr:d3Jvbmctd3Jvbmctd3Jvbmctd3Jvbmctd3Jvbmctd3I="])
             #expect((wrong.stdout + wrong.stderr).contains("BADSIG"), Comment(rawValue: wrong.stdout + wrong.stderr))
             let unknownKey = try runTool(kdig, ["@127.0.0.1", "-p", "\(daemon.port)", "+tcp", "AXFR", "example.test",
                                                 "-y", "hmac-sha256:other:\(Self.secret)"])

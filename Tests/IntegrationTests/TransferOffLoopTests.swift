@@ -19,6 +19,8 @@ extension Integration {
                 environment: ["FAILOVERD_TEST_TRANSFER_DELAY_MS": String(Self.renderDelayMilliseconds)],
                 label: "axfr-off-loop")
             defer { daemon.stop() }
+            #expect(daemon.log().contains("FAILOVERD_TEST_TRANSFER_DELAY_MS=\(Self.renderDelayMilliseconds)"),
+                    "the delay hook needs a debug build of failoverd")
 
             let transfer = try TCPClient(server: daemon.ipv4, timeout: 10)
             let started = Date()
@@ -52,6 +54,29 @@ extension Integration {
             #expect(transferDone >= Double(Self.renderDelayMilliseconds) / 1000, "the render delay hook did not apply")
             #expect(otherAnswered < transferDone && controlAnswered < transferDone,
                     "the event loop waited for the transfer to render")
+        }
+
+        @Test("A query sent while the AXFR renders, read apart from it, is answered after it")
+        func queryDuringTransfer() throws {
+            let daemon = try DaemonProcess(
+                zone: TestZone.text,
+                extraConfig: DaemonProcess.transfersFromLoopback,
+                environment: ["FAILOVERD_TEST_TRANSFER_DELAY_MS": "800"],
+                label: "axfr-then-query")
+            defer { daemon.stop() }
+            let transfer = try TCPClient(server: daemon.ipv4, timeout: 10)
+            try transfer.send(QuerySpec(name: "example.test", type: .axfr, id: 1, tcp: true).bytes())
+            usleep(300_000)
+            try transfer.send(QuerySpec(name: "ns1.example.test", type: .a, id: 2, tcp: true).bytes())
+            var soaCount = 0
+            while soaCount < 2, let bytes = transfer.receive(timeout: 10) {
+                let message = try Message(bytes: bytes)
+                #expect(message.header.id == 1, "transfer message \(message.header)")
+                soaCount += message.answers.filter { $0.type == .soa }.count
+            }
+            #expect(soaCount == 2, "the AXFR did not end with its SOA")
+            let behind = try Message(bytes: try #require(transfer.receive(timeout: 5), "no answer to the query sent during the AXFR"))
+            #expect(behind.header.id == 2 && behind.answers.count == 1)
         }
     }
 }

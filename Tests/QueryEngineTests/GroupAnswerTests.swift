@@ -8,14 +8,14 @@ import ZoneData
     let engine = QueryEngine()
     let scratch = QueryScratch()
 
-    func snapshot(due: Int64 = 0) throws -> ZoneSnapshot {
+    func snapshot(due: Int64 = 0, addressDue: Int64 = 0) throws -> ZoneSnapshot {
         let answers = [
             WebHeadAnswer.hostname(try DomainName("lb-1.Example.net")),
             WebHeadAnswer.addresses([[192, 0, 2, 10], [192, 0, 2, 11], Array(repeating: 0x20, count: 16)]),
         ]
         let table = GroupTable(ttl: 30, answers: answers, entries: [
             .init(address: 414_262_781, answer: 0, due: due),
-            .init(address: 4_262_781, answer: 1, due: 0),
+            .init(address: 4_262_781, answer: 1, due: addressDue),
             .init(address: 999_999_999, answer: -1, due: 0),
         ])
         return ZoneSnapshot(zone: EngineHarness.zone, groups: table, serial: 4242)
@@ -72,13 +72,21 @@ import ZoneData
     }
 
     @Test(arguments: [
-        // (due - now in ms, expected TTL): counts down, rounded down, never below 1
-        (Int64(120_000), UInt32(30)), (30_000, 30), (29_999, 29), (10_500, 10), (1_999, 1), (999, 1), (1, 1),
-        (0, 1), (-5_000, 1),
+        // (due - now in ms, expected TTL with ttl 30): the whole seconds left
+        // less one, at most 30; 0 in the last two seconds and once due.
+        (Int64(120_000), UInt32(30)), (31_000, 30), (30_999, 29), (10_500, 9), (10_000, 9), (9_999, 8),
+        (2_000, 1), (1_999, 0), (1_001, 0), (999, 0), (1, 0), (0, 0), (-5_000, 0),
     ])
     func ttlCountsDownWhileASwitchIsPending(remaining: Int64, ttl: UInt32) throws {
         let due: Int64 = 1_800_000_000_000
         let reply = try ask("414-262-781.example.test", .a, snapshot: try snapshot(due: due), now: due - remaining)
         #expect(reply.answers.first?.ttl == ttl)
+    }
+
+    @Test func everyAddressRecordCarriesTheCountdownTTL() throws {
+        let due: Int64 = 1_800_000_000_000
+        let snapshot = try snapshot(addressDue: due)
+        #expect(try ask("004-262-781.example.test", .a, snapshot: snapshot, now: due - 5_500).answers.map(\.ttl) == [4, 4])
+        #expect(try ask("004-262-781.example.test", .a, snapshot: snapshot, now: due - 1_500).answers.map(\.ttl) == [0, 0])
     }
 }

@@ -1,10 +1,11 @@
 import DNSWire
+import Foundation
 import Testing
 import ZoneTransfer
 
 @Suite struct TSIGTests {
-    let key = TSIGKey(name: "transfer-key", algorithm: "hmac-sha256",
-                      base64Secret: "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3I=")!
+    let key = try! TSIGKey(name: "transfer-key", algorithm: "hmac-sha256",
+                           base64Secret: "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3I=")
     let query = Message.query(try! DomainName("example.test"), .axfr, id: 77).serialize()
 
     func signedQuery(at time: UInt64, with key: TSIGKey? = nil) -> [UInt8] {
@@ -36,7 +37,7 @@ import ZoneTransfer
     }
 
     @Test func anUnknownKeyIsBADKEYAndAStaleClockBADTIME() throws {
-        let other = TSIGKey(name: "other", algorithm: "hmac-sha256", base64Secret: "b3RoZXI=")!
+        let other = try! TSIGKey(name: "other", algorithm: "hmac-sha256", base64Secret: "b3RoZXItb3RoZXItb3RoZXItb3RoZXItb3RoZXItb3Q=")
         let unknown = signedQuery(at: 1_800_000_000, with: other)
         if case .failed(let failure) = TSIG.verify(unknown, found: TSIG.find(in: unknown)!, keys: [key],
                                                    now: 1_800_000_000) {
@@ -65,4 +66,31 @@ import ZoneTransfer
         #expect(AddressPrefix("10.0.0.0/33") == nil)
         #expect(AddressPrefix("bogus") == nil)
     }
+}
+
+/// RFC 8945 section 6: a secret shorter than the hash's output is refused.
+@Suite struct TSIGKeyLengthTests {
+    static func base64(_ count: Int) -> String { [UInt8](repeating: 0x5A, count: count).base64 }
+
+    @Test(arguments: [(TSIGKey.Algorithm.hmacSHA256, 32), (.hmacSHA512, 64)])
+    func theSecretIsAtLeastTheHashOutput(algorithm: TSIGKey.Algorithm, minimum: Int) throws {
+        #expect(algorithm.minimumSecretLength == minimum)
+        let key = try TSIGKey(name: "k", algorithm: algorithm.rawValue, base64Secret: Self.base64(minimum))
+        #expect(key.secret.count == minimum)
+        #expect(throws: TSIGKey.Refusal.shortSecret(bytes: minimum - 1, algorithm: algorithm)) {
+            try TSIGKey(name: "k", algorithm: algorithm.rawValue, base64Secret: Self.base64(minimum - 1))
+        }
+    }
+
+    @Test func otherRefusals() {
+        #expect(throws: TSIGKey.Refusal.unknownAlgorithm("hmac-md5")) {
+            try TSIGKey(name: "k", algorithm: "hmac-md5", base64Secret: Self.base64(32))
+        }
+        #expect(throws: TSIGKey.Refusal.badSecret) { try TSIGKey(name: "k", algorithm: "hmac-sha256", base64Secret: "%%") }
+        #expect(TSIGKey.Refusal.shortSecret(bytes: 16, algorithm: .hmacSHA256).description.contains("at least 32"))
+    }
+}
+
+extension Array where Element == UInt8 {
+    fileprivate var base64: String { Data(self).base64EncodedString() }
 }

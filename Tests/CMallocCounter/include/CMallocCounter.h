@@ -6,6 +6,8 @@
 /// points with wrappers that forward to glibc's own (__libc_malloc ...): it only counts, never changes
 /// what an allocation does.
 
+/// 1 when allocations are counted; 0 in a ThreadSanitizer build, whose runtime owns the allocator.
+int malloc_counter_available(void);
 /// Starts counting on this thread from zero.
 void malloc_counter_start(void);
 /// Stops counting on this thread and returns the allocations counted since the start.

@@ -2,7 +2,7 @@ import FailoverControl
 import FailoverCore
 import Foundation
 import Logging
-import NIOConcurrencyHelpers
+import Synchronization
 import ZoneData
 
 /// The failover state machine of the daemon: applies mutations, makes them
@@ -64,7 +64,7 @@ public actor FailoverService {
     private var scheduler: SwitchScheduler? = nil
     /// Requests in arrival order; filled without awaiting the actor, so one
     /// connection's pipelined requests commit in the order they were sent.
-    private nonisolated let inbox = NIOLockedValueBox(Inbox())
+    private nonisolated let inbox = Mutex(Inbox())
     private var listeners: [UUID: @Sendable ([ModelEvent], FailoverModel, Int64) -> Void] = [:]
     private var batchObservers: [@Sendable () -> Void] = []
     /// Told of every published snapshot: old, new, the groups whose records
@@ -198,7 +198,7 @@ public actor FailoverService {
     public nonisolated func submit(
         _ build: @escaping MutationBuilder, view: CommitView? = nil, completion: @escaping Completion
     ) {
-        let startFlush = inbox.withLockedValue { inbox -> Bool in
+        let startFlush = inbox.withLock { inbox -> Bool in
             inbox.requests.append(Request(build: build, view: view, completion: completion))
             defer { inbox.flushScheduled = true }
             return !inbox.flushScheduled
@@ -216,7 +216,7 @@ public actor FailoverService {
     }
 
     private func takeBatch() -> [Request] {
-        inbox.withLockedValue { inbox in
+        inbox.withLock { inbox in
             defer { inbox.requests = [] }
             if inbox.requests.isEmpty { inbox.flushScheduled = false }
             return inbox.requests

@@ -10,23 +10,42 @@ public final class ControlDispatcher: Sendable {
     let snapshots: SnapshotStore
     let origin: DomainName
     let started: Int64
-    let statistics: @Sendable () async -> (connections: Int, watchers: Int, counters: [String: UInt64])
-    let reload: @Sendable () async throws(ControlError) -> JSONValue
+    /// The daemon, for `stats` and `reload`; it owns the dispatcher, so held weakly.
+    private weak let host: (any ControlHost)?
     /// Health verdicts for `app.get`, `app.list` and `app.report_health`; nil: health checking is off.
     let health: HealthMonitor?
 
-    public init(
-        service: FailoverService, snapshots: SnapshotStore, origin: DomainName,
-        statistics: @escaping @Sendable () async -> (connections: Int, watchers: Int, counters: [String: UInt64]),
-        reload: @escaping @Sendable () async throws(ControlError) -> JSONValue, health: HealthMonitor? = nil
-    ) {
+    public init(service: FailoverService, snapshots: SnapshotStore, origin: DomainName, host: (any ControlHost)?,
+                health: HealthMonitor? = nil) {
         self.health = health
         self.service = service
         self.snapshots = snapshots
         self.origin = origin
         self.started = WallClock.preciseMilliseconds()
-        self.statistics = statistics
-        self.reload = reload
+        self.host = host
+    }
+
+    /// Calls `deliver` with the events of every commit, as protocol lines
+    /// (for `watch`). `isWanted` is asked first: formatting costs more than
+    /// the commit itself, so it is skipped while nobody watches.
+    public func subscribeEvents(isWanted: @escaping @Sendable () -> Bool,
+                                deliver: @escaping @Sendable ([[UInt8]]) -> Void) async {
+        let origin = origin
+        _ = await service.addListener { events, model, at in
+            guard isWanted() else { return }
+            deliver(ModelViews.events(events, model: model, origin: origin, at: at).map(\.line))
+        }
+    }
+
+    /// Runs `observer` after every durable batch (the control server writes
+    /// the replies a batch completed then).
+    public func addBatchObserver(_ observer: @escaping @Sendable () -> Void) async {
+        await service.addBatchObserver(observer)
+    }
+
+    /// The serial served now (the first line of `watch`).
+    public func servedSerial() async -> UInt32 {
+        await service.summary.serial
     }
 
     /// Runs a read (`*.get`, `*.list`, `stats`, `export`, ...); mutations go through ``submit(_:completion:)``.
@@ -236,7 +255,7 @@ public final class ControlDispatcher: Sendable {
                 })
             case .stats:
                 let summary = await service.summary
-                let facts = await statistics()
+                let facts = await host?.controlStatistics() ?? ControlStatistics()
                 return .success(StatsInfo(
                     serial: summary.serial, apps: summary.apps, groups: summary.groups,
                     pending: summary.pendingSwitches, tombstones: summary.tombstones,
@@ -244,7 +263,8 @@ public final class ControlDispatcher: Sendable {
                     now: WallClock.preciseMilliseconds(), counters: facts.counters
                 ).json)
             case .reload:
-                return .success(try await reload())
+                guard let host else { throw .unavailable("shutting down") }
+                return .success(try await host.reload())
             case .watch:
                 throw .badRequest("watch is handled by the connection")
             default:

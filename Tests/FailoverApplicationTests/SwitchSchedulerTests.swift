@@ -2,7 +2,7 @@ import FailoverCore
 import Foundation
 import Testing
 
-@testable import FailoverDaemon
+@testable import FailoverApplication
 
 /// The scheduler on an injected wall clock, moved forwards and backwards.
 @Suite struct SwitchSchedulerTests {

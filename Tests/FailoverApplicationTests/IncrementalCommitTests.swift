@@ -5,7 +5,7 @@ import TestSupport
 import Testing
 import ZoneData
 
-@testable import FailoverDaemon
+@testable import FailoverApplication
 
 /// The commit path changes the model in place and the served snapshot
 /// piecewise. Random batches of every kind of mutation check that a reverted
@@ -171,7 +171,7 @@ import ZoneData
         var bytes = [UInt8](FileManager.default.contents(atPath: path)!)
         _ = try SnapshotBuilder.scan(directory: directory, zone: IncrementalCommitTests.zone, ttl: 30).get()
         bytes[bytes.count / 2] ^= 1
-        FileManager.default.createFile(atPath: path, contents: Data(bytes))
+        #expect(FileManager.default.createFile(atPath: path, contents: Data(bytes)))
         #expect(throws: StateStore.ScanRefusal.self) { try SnapshotBuilder.scan(directory: directory, zone: IncrementalCommitTests.zone, ttl: 30).get() }
     }
 }
