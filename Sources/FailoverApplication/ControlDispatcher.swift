@@ -12,8 +12,12 @@ public final class ControlDispatcher: Sendable {
     let started: Int64
     /// The daemon, for `stats` and `reload`; it owns the dispatcher, so held weakly.
     private weak let host: (any ControlHost)?
+    /// Health verdicts for `app.get`, `app.list` and `app.report_health`; nil: health checking is off.
+    let health: HealthMonitor?
 
-    public init(service: FailoverService, snapshots: SnapshotStore, origin: DomainName, host: (any ControlHost)?) {
+    public init(service: FailoverService, snapshots: SnapshotStore, origin: DomainName, host: (any ControlHost)?,
+                health: HealthMonitor? = nil) {
+        self.health = health
         self.service = service
         self.snapshots = snapshots
         self.origin = origin
@@ -80,6 +84,7 @@ public final class ControlDispatcher: Sendable {
         -> (FailoverService.MutationBuilder, FailoverService.CommitView)
     {
         let origin = origin
+        let health = health
         switch command {
         case .appPut(let args):
             let app = try appFrom(args)
@@ -89,7 +94,7 @@ public final class ControlDispatcher: Sendable {
                         var encoded: [UInt8] = []
                         // An app with a hostname encodes in about 100 bytes: one allocation, no regrowth.
                         encoded.reserveCapacity(192)
-                        ModelViews.app(app, model: model).write(into: &encoded)
+                        ModelViews.app(app, model: model, health: health).write(into: &encoded)
                         return encoded
                     })
         case .appRemove(let args):
@@ -102,6 +107,7 @@ public final class ControlDispatcher: Sendable {
             let given = try args.address.map { text throws(ControlError) in try groupAddress(text) }
             let primary = try args.primary.map { text throws(ControlError) in try appID(text) }
             let backup = try args.backup.map { text throws(ControlError) in try appID(text) }
+            let policy = try args.policy.isEmpty ? nil : policyFrom(args.policy, base: .default)
             let snapshots = snapshots
             return ({ model, now throws(FailoverError) in
                 let zone = snapshots.load().zone
@@ -113,7 +119,7 @@ public final class ControlDispatcher: Sendable {
                 } else {
                     address = try model.allocateAddress(isReserved: reserved)
                 }
-                return .groupCreate(address: address, primary: primary, backup: backup, now: now)
+                return .groupCreate(address: address, primary: primary, backup: backup, now: now, policy: policy)
             }, { model, events in
                 for case .groupChanged(let group) in events {
                     return Self.encode(ModelViews.group(model.groups[group.address] ?? group, origin: origin).json)
@@ -124,10 +130,15 @@ public final class ControlDispatcher: Sendable {
             let address = try groupAddress(args.address)
             let primary = try fieldChange(args.primary)
             let backup = try fieldChange(args.backup)
+            let policyArgs = args.policy
+            // Checked against the default now, so a bad value fails before the commit; merged with the
+            // group's current policy inside it.
+            _ = try policyFrom(policyArgs, base: .default)
             return ({ model, now throws(FailoverError) in
-                guard model.groups[address] != nil else { throw .notFound("no group \(address)") }
+                guard let old = model.groups[address] else { throw .notFound("no group \(address)") }
+                let policy = policyArgs.isEmpty ? nil : try Self.merge(policyArgs, into: old.policy)
                 return .groupUpdate(address: address, primary: primary, backup: backup, ifVersion: args.ifVersion,
-                                    now: now)
+                                    now: now, policy: policy)
             }, { model, _ in Self.encode(model.groups[address].map { ModelViews.group($0, origin: origin).json }) })
         case .groupSwitch(let args):
             let address = try groupAddress(args.address)
@@ -179,6 +190,7 @@ public final class ControlDispatcher: Sendable {
     /// Commands that only read: run inside the service against the current model.
     private func read(_ command: ControlCommand) async -> Result<JSONValue, ControlError> {
         let origin = origin
+        let health = health
         do throws(ControlError) {
             switch command {
             case .hello:
@@ -188,13 +200,25 @@ public final class ControlDispatcher: Sendable {
                 let id = try appID(args.app)
                 return .success(try await service.read { model throws(ControlError) in
                     guard let app = model.apps[id] else { throw .notFound("no app \(id.rawValue)") }
-                    return ModelViews.app(app, model: model).json
+                    return ModelViews.app(app, model: model, health: health).json
                 })
             case .appList:
                 return .success(try await service.read { model in
                     let apps = model.apps.values.sorted { $0.id.rawValue < $1.id.rawValue }
-                    return ControlResults.appList(apps.map { ModelViews.app($0, model: model) })
+                    return ControlResults.appList(apps.map { ModelViews.app($0, model: model, health: health) })
                 })
+            case .appReportHealth(let args):
+                let id = try appID(args.app)
+                guard let health else { throw .unavailable("health checking is off in this daemon") }
+                _ = try await service.read { model throws(ControlError) in
+                    guard model.apps[id] != nil else { throw .notFound("no app \(id.rawValue)") }
+                    return true
+                }
+                try convert { () throws(FailoverError) in
+                    try health.report(id, checker: args.checker, state: args.state == "up" ? .up : .down,
+                                      ttlSeconds: args.ttlSeconds)
+                }
+                return .success(.object(["app": .string(id.rawValue), "health": health.health(of: id) ?? .null]))
             case .appStatus(let args):
                 let id = try appID(args.app)
                 return .success(try await service.read { model throws(ControlError) in
@@ -205,7 +229,13 @@ public final class ControlDispatcher: Sendable {
                 let address = try groupAddress(args.address)
                 return .success(try await service.read { model throws(ControlError) in
                     guard let group = model.groups[address] else { throw .notFound("no group \(address)") }
-                    return ModelViews.group(group, origin: origin).json
+                    var json = ModelViews.group(group, origin: origin).json
+                    // Why the health policy cannot fail the group over now (its active app is down).
+                    if case .object(var members) = json, let reason = health?.blockedReason(address) {
+                        members["failover_blocked"] = .string(reason)
+                        json = .object(members)
+                    }
+                    return json
                 })
             case .groupList:
                 return .success(try await service.read { model in
@@ -277,6 +307,55 @@ public final class ControlDispatcher: Sendable {
         }
     }
 
+    /// `args` over `base`; every field is range-checked by ``GroupPolicy``.
+    static func merge(_ args: GroupPolicyArgs, into base: GroupPolicy) throws(FailoverError) -> GroupPolicy {
+        func seconds(_ value: UInt64?, _ current: UInt32, _ name: String) throws(FailoverError) -> UInt32 {
+            guard let value else { return current }
+            guard value <= UInt64(GroupPolicy.maxSeconds) else {
+                throw .badRequest("\(name) must be 0 to \(GroupPolicy.maxSeconds), got \(value)")
+            }
+            return UInt32(value)
+        }
+        return try GroupPolicy(
+            autoFailover: args.autoFailover ?? base.autoFailover,
+            failback: args.failback.flatMap(GroupPolicy.Failback.init(rawValue:)) ?? base.failback,
+            failbackAfter: try seconds(args.failbackAfterSeconds, base.failbackAfter, "failback_after_seconds"),
+            minSwitchInterval: try seconds(args.minSwitchIntervalSeconds, base.minSwitchInterval,
+                                           "min_switch_interval_seconds"))
+    }
+
+    private func policyFrom(_ args: GroupPolicyArgs, base: GroupPolicy) throws(ControlError) -> GroupPolicy {
+        try convert { () throws(FailoverError) in try Self.merge(args, into: base) }
+    }
+
+    /// The model's health check for `args`, validated (defaults filled in).
+    static func healthCheck(_ args: HealthCheckArg) throws(FailoverError) -> HealthCheck {
+        guard let kind = HealthCheck.Kind(rawValue: args.type) else {
+            throw .badRequest("health_check.type must be \"http\", \"https\" or \"tcp\", got \(quotedArg(args.type))")
+        }
+        func bounded<T: FixedWidthInteger>(_ value: UInt64?, _ name: String, as: T.Type) throws(FailoverError) -> T? {
+            guard let value else { return nil }
+            guard let fitting = T(exactly: value) else {
+                throw .badRequest("health_check.\(name) is out of range: \(value)")
+            }
+            return fitting
+        }
+        let defaults = try HealthCheck(kind: kind)
+        let interval = try bounded(args.intervalSeconds, "interval_seconds", as: UInt32.self) ?? defaults.interval
+        return try HealthCheck(
+            kind: kind, port: try bounded(args.port, "port", as: UInt16.self), path: args.path, host: args.host,
+            expect: try args.expect.map { text throws(FailoverError) in try HealthCheck.expectRange(parsing: text) }
+                ?? defaults.expect,
+            interval: interval,
+            // The default timeout never exceeds a shorter interval given with it.
+            timeout: try bounded(args.timeoutSeconds, "timeout_seconds", as: UInt32.self)
+                ?? min(defaults.timeout, interval),
+            fall: try bounded(args.fall, "fall", as: UInt8.self) ?? defaults.fall,
+            rise: try bounded(args.rise, "rise", as: UInt8.self) ?? defaults.rise, insecure: args.insecure ?? false)
+    }
+
+    private static func quotedArg(_ text: String) -> String { "\"\(text.prefix(40))\"" }
+
     private func appFrom(_ args: AppPutArgs) throws(ControlError) -> App {
         try convert { () throws(FailoverError) in
             let id = try AppID(args.app)
@@ -286,7 +365,8 @@ public final class ControlDispatcher: Sendable {
             case .addresses(let list): head = try WebHead.addresses(validating: list)
             case nil: head = nil
             }
-            return try App(id: id, name: args.name, webHead: head)
+            let check = try args.healthCheck.map { check throws(FailoverError) in try Self.healthCheck(check) }
+            return try App(id: id, name: args.name, webHead: head, healthCheck: check)
         }
     }
 }

@@ -304,9 +304,9 @@ public actor FailoverService {
                 let by = pending.requestedBy.map { ", requested by \($0)" } ?? ""
                 logger.info("switch scheduled: group \(group.address) to \(pending.to.rawValue), due \(RFC3339.string(fromMilliseconds: pending.due))\(by)",
                             metadata: ["group": "\(group.address)"])
-            case .switchDone(let group):
+            case .switchDone(let group, let reason):
                 let app = group.app(for: group.active).map { " (\($0))" } ?? ""
-                logger.info("switch done: group \(group.address) now \(group.active.rawValue)\(app)",
+                logger.info("switch done (\(reason.rawValue)): group \(group.address) now \(group.active.rawValue)\(app)",
                             metadata: ["group": "\(group.address)"])
             case .switchCancelled(let group, let cancelled):
                 logger.info("switch cancelled: group \(group.address) stays \(group.active.rawValue) (was to \(cancelled.to.rawValue))",
@@ -333,7 +333,7 @@ public actor FailoverService {
         guard let scheduler else { return }
         for event in events {
             switch event {
-            case .switchScheduled(let group), .switchDone(let group), .switchCancelled(let group, _),
+            case .switchScheduled(let group), .switchDone(let group, _), .switchCancelled(let group, _),
                 .groupChanged(let group):
                 scheduler.set(group.address, due: model.groups[group.address]?.pending?.due)
             case .groupDeleted(let address):

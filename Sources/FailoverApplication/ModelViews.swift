@@ -11,7 +11,23 @@ enum ModelViews {
             pending: group.pending.map {
                 PendingInfo(to: role($0.to), due: $0.due, requestedAt: $0.requestedAt, requestedBy: $0.requestedBy)
             },
-            version: group.version, created: group.created, updated: group.updated)
+            version: group.version, created: group.created, updated: group.updated,
+            policy: group.policy.isDefault ? nil : policy(group.policy))
+    }
+
+    static func policy(_ policy: GroupPolicy) -> GroupPolicyArgs {
+        GroupPolicyArgs(autoFailover: policy.autoFailover, failback: policy.failback.rawValue,
+                        failbackAfterSeconds: UInt64(policy.failbackAfter),
+                        minSwitchIntervalSeconds: UInt64(policy.minSwitchInterval))
+    }
+
+    /// A health check with every field filled in.
+    static func healthCheck(_ check: HealthCheck) -> HealthCheckArg {
+        HealthCheckArg(
+            type: check.kind.rawValue, port: UInt64(check.port), path: check.kind == .tcp ? nil : check.path,
+            host: check.host, expect: check.kind == .tcp ? nil : check.expectText,
+            intervalSeconds: UInt64(check.interval), timeoutSeconds: UInt64(check.timeout), fall: UInt64(check.fall),
+            rise: UInt64(check.rise), insecure: check.kind == .https ? check.insecure : nil)
     }
 
     static func role(_ role: Role) -> ControlRole { role == .primary ? .primary : .backup }
@@ -34,9 +50,10 @@ enum ModelViews {
         }
     }
 
-    static func app(_ app: App, model: FailoverModel) -> AppInfo {
+    static func app(_ app: App, model: FailoverModel, health: HealthMonitor? = nil) -> AppInfo {
         AppInfo(app: app.id.rawValue, name: app.name, webHead: webHead(app.webHead),
-                status: status(model.state(of: app.id)))
+                status: status(model.state(of: app.id)), healthCheck: app.healthCheck.map(healthCheck),
+                health: health?.health(of: app.id))
     }
 
     static func appStatus(_ status: AppStatus) -> AppStatusInfo {
@@ -56,9 +73,9 @@ enum ModelViews {
         events.map { event in
             switch event {
             case .switchScheduled(let g):
-                return .switchScheduled(group(g, origin: origin), at: at)
-            case .switchDone(let g):
-                return .switchDone(group(g, origin: origin), from: role(g.active.other), at: at)
+                return .switchScheduled(group(g, origin: origin), reason: SwitchReason.manual.rawValue, at: at)
+            case .switchDone(let g, let reason):
+                return .switchDone(group(g, origin: origin), from: role(g.active.other), reason: reason.rawValue, at: at)
             case .switchCancelled(let g, let cancelled):
                 let reason: SwitchCancelReason = g.app(for: cancelled.to) == nil ? .appCleared : .requested
                 return .switchCancelled(group(g, origin: origin), to: role(cancelled.to), reason: reason, at: at)

@@ -77,7 +77,7 @@ public enum SnapshotBuilder {
                 // No group holds a removed app; its number is rewritten by the appChanged of the next
                 // app that takes it.
                 break
-            case .groupChanged(let group), .switchScheduled(let group), .switchDone(let group),
+            case .groupChanged(let group), .switchScheduled(let group), .switchDone(let group, _),
                 .switchCancelled(let group, _):
                 entryChanges.append(.put(entry(group, model: model)))
                 touched.insert(group.address.value)

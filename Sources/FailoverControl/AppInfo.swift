@@ -6,25 +6,44 @@ public struct AppInfo: Sendable, Hashable {
     /// nil: not deployed (no web head).
     public var webHead: WebHeadArg?
     public var status: AppStatusName
+    /// The app's health check with every field filled in; nil (member absent) when not checked.
+    public var healthCheck: HealthCheckArg?
+    /// The health as the daemon sees it (``HealthInfo``); nil (member absent) when nothing checks the app.
+    public var health: JSONValue?
 
-    public init(app: String, name: String, webHead: WebHeadArg?, status: AppStatusName) {
+    public init(app: String, name: String, webHead: WebHeadArg?, status: AppStatusName,
+                healthCheck: HealthCheckArg? = nil, health: JSONValue? = nil) {
         self.app = app
         self.name = name
         self.webHead = webHead
         self.status = status
+        self.healthCheck = healthCheck
+        self.health = health
     }
 
     public var json: JSONValue {
-        .object([
+        var members: [String: JSONValue] = [
             "app": .string(app), "name": .string(name), "web_head": webHead?.json ?? .null,
             "status": .string(status.rawValue),
-        ])
+        ]
+        if let healthCheck { members["health_check"] = healthCheck.json }
+        if let health { members["health"] = health }
+        return .object(members)
     }
 
     /// Appends the same bytes as `json.write(into:)`, without building the object.
     public func write(into output: inout [UInt8]) {
         output.append(contentsOf: #"{"app":"#.utf8)
         JSONValue.writeString(app, into: &output)
+        // Members in sorted order, as the encoder writes them.
+        if let health {
+            output.append(contentsOf: #","health":"#.utf8)
+            health.write(into: &output)
+        }
+        if let healthCheck {
+            output.append(contentsOf: #","health_check":"#.utf8)
+            healthCheck.json.write(into: &output)
+        }
         output.append(contentsOf: #","name":"#.utf8)
         JSONValue.writeString(name, into: &output)
         output.append(contentsOf: #","status":"#.utf8)
@@ -57,7 +76,9 @@ public struct AppInfo: Sendable, Hashable {
             guard let decoded = WebHeadArg(json: webHeadJSON) else { return nil }
             webHead = decoded
         }
-        self.init(app: app, name: name, webHead: webHead, status: status)
+        self.init(app: app, name: name, webHead: webHead, status: status,
+                  healthCheck: json["health_check"].flatMap(HealthCheckArg.init(json:)),
+                  health: json["health"].flatMap { $0.isNull ? nil : $0 })
     }
 }
 

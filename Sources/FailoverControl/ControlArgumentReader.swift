@@ -74,6 +74,20 @@ public struct ControlArgumentReader: Sendable {
         return number
     }
 
+    /// A boolean that may be absent or null.
+    public func optionalBool(_ key: String) throws(ControlError) -> Bool? {
+        guard let value = values[key], !value.isNull else { return nil }
+        guard let flag = value.boolValue else { throw wrongType(key, "true or false", value) }
+        return flag
+    }
+
+    /// A health check object that may be absent or null (both: no health check).
+    public func optionalHealthCheck(_ key: String) throws(ControlError) -> HealthCheckArg? {
+        guard let value = values[key], !value.isNull else { return nil }
+        guard let members = value.objectValue else { throw wrongType(key, "an object or null", value) }
+        return try HealthCheckArg(members, key: key, context: operation.name)
+    }
+
     /// A role name that must be present.
     public func requiredRole(_ key: String) throws(ControlError) -> ControlRole {
         guard let value = values[key] else { throw missing(key, "\"primary\" or \"backup\"") }

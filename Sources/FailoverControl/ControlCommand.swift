@@ -6,6 +6,7 @@ public enum ControlCommand: Sendable, Hashable {
     case appGet(AppIDArgs)
     case appList
     case appStatus(AppIDArgs)
+    case appReportHealth(ReportHealthArgs)
     case groupCreate(GroupCreateArgs)
     case groupUpdate(GroupUpdateArgs)
     case groupSwitch(GroupSwitchArgs)
@@ -27,6 +28,7 @@ public enum ControlCommand: Sendable, Hashable {
         case .appGet: self = .appGet(try AppIDArgs(args, for: operation))
         case .appList: _ = try NoArgs(args, for: operation); self = .appList
         case .appStatus: self = .appStatus(try AppIDArgs(args, for: operation))
+        case .appReportHealth: self = .appReportHealth(try ReportHealthArgs(args, for: operation))
         case .groupCreate: self = .groupCreate(try GroupCreateArgs(args, for: operation))
         case .groupUpdate: self = .groupUpdate(try GroupUpdateArgs(args, for: operation))
         case .groupSwitch: self = .groupSwitch(try GroupSwitchArgs(args, for: operation))
@@ -50,6 +52,7 @@ public enum ControlCommand: Sendable, Hashable {
         case .appGet: .appGet
         case .appList: .appList
         case .appStatus: .appStatus
+        case .appReportHealth: .appReportHealth
         case .groupCreate: .groupCreate
         case .groupUpdate: .groupUpdate
         case .groupSwitch: .groupSwitch
@@ -70,6 +73,7 @@ public enum ControlCommand: Sendable, Hashable {
         case .appList, .groupList, .export, .watch, .stats, .reload: [:]
         case .hello(let args): args.json
         case .appPut(let args): args.json
+        case .appReportHealth(let args): args.json
         case .appRemove(let args), .appGet(let args), .appStatus(let args): args.json
         case .groupCreate(let args): args.json
         case .groupUpdate(let args): args.json

@@ -13,6 +13,11 @@ public enum ControlEventName: String, Sendable, Hashable, CaseIterable {
     case appChanged = "app.changed"
     /// An app's status (online/offline/none) changed: fields `app`, `status`, `previous`.
     case statusChanged = "status.changed"
+    /// An app's combined health verdict changed: fields `app`, `state`, `previous`, `health`.
+    case healthChanged = "health.changed"
+    /// A group's active app is down and the health policy cannot switch: fields `address`, `reason`
+    /// (`target_down`, `target_unknown`), `group`.
+    case failoverBlocked = "failover.blocked"
 }
 
 /// Why a pending switch was cancelled.
@@ -83,8 +88,9 @@ public struct ControlEvent: Sendable, Hashable {
 
 extension ControlEvent {
     /// `switch.scheduled` for a group whose `pending` is set.
-    public static func switchScheduled(_ group: GroupInfo, at: Int64) -> ControlEvent {
+    public static func switchScheduled(_ group: GroupInfo, reason: String? = nil, at: Int64) -> ControlEvent {
         var fields: [String: JSONValue] = ["address": .string(group.address), "group": group.json]
+        if let reason { fields["reason"] = .string(reason) }
         if let pending = group.pending {
             fields["to"] = .string(pending.to.rawValue)
             fields["due"] = .string(RFC3339.string(fromMilliseconds: pending.due))
@@ -94,13 +100,16 @@ extension ControlEvent {
     }
 
     /// `switch.done`: `group` is the group after the switch (its `active` is the new role).
-    public static func switchDone(_ group: GroupInfo, from: ControlRole, at: Int64) -> ControlEvent {
-        ControlEvent(
-            .switchDone, at: at,
-            fields: [
-                "address": .string(group.address), "from": .string(from.rawValue),
-                "to": .string(group.active.rawValue), "group": group.json,
-            ])
+    /// `reason` (`manual`, `scheduled`, `health`) says what made it.
+    public static func switchDone(_ group: GroupInfo, from: ControlRole, reason: String? = nil, at: Int64)
+        -> ControlEvent
+    {
+        var fields: [String: JSONValue] = [
+            "address": .string(group.address), "from": .string(from.rawValue),
+            "to": .string(group.active.rawValue), "group": group.json,
+        ]
+        if let reason { fields["reason"] = .string(reason) }
+        return ControlEvent(.switchDone, at: at, fields: fields)
     }
 
     /// `switch.cancelled`: `to` is the role the dropped switch was going to.

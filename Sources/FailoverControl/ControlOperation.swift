@@ -6,6 +6,7 @@ public enum ControlOperation: String, Sendable, Hashable, CaseIterable {
     case appGet = "app.get"
     case appList = "app.list"
     case appStatus = "app.status"
+    case appReportHealth = "app.report_health"
     case groupCreate = "group.create"
     case groupUpdate = "group.update"
     case groupSwitch = "group.switch"
@@ -25,7 +26,8 @@ public enum ControlOperation: String, Sendable, Hashable, CaseIterable {
     public var isMutation: Bool {
         switch self {
         case .appPut, .appRemove, .groupCreate, .groupUpdate, .groupSwitch, .groupCancel, .groupDelete: true
-        case .hello, .appGet, .appList, .appStatus, .groupGet, .groupList, .export, .watch, .stats, .reload: false
+        // app.report_health changes only health, which is not persisted.
+        case .hello, .appGet, .appList, .appStatus, .appReportHealth, .groupGet, .groupList, .export, .watch, .stats, .reload: false
         }
     }
 }

@@ -18,11 +18,14 @@ public struct GroupInfo: Sendable, Hashable {
     public var created: Int64
     /// Milliseconds since the Unix epoch.
     public var updated: Int64
+    /// The health policy with every field set; nil (member absent) when it is the default (no automation).
+    public var policy: GroupPolicyArgs?
 
     public init(
         address: String, name: String, primary: String?, backup: String?, active: ControlRole,
-        pending: PendingInfo?, version: UInt64, created: Int64, updated: Int64
+        pending: PendingInfo?, version: UInt64, created: Int64, updated: Int64, policy: GroupPolicyArgs? = nil
     ) {
+        self.policy = policy
         self.address = address
         self.name = name
         self.primary = primary
@@ -40,7 +43,7 @@ public struct GroupInfo: Sendable, Hashable {
     }
 
     public var json: JSONValue {
-        .object([
+        var members: [String: JSONValue] = [
             "address": .string(address),
             "name": .string(name),
             "primary": JSONValue(primary),
@@ -50,7 +53,9 @@ public struct GroupInfo: Sendable, Hashable {
             "version": JSONValue(version),
             "created": .string(RFC3339.string(fromMilliseconds: created)),
             "updated": .string(RFC3339.string(fromMilliseconds: updated)),
-        ])
+        ]
+        if let policy { members["policy"] = .object(policy.json) }
+        return .object(members)
     }
 
     /// Reads a group object; nil when a required field is missing or has the wrong type.
@@ -66,9 +71,17 @@ public struct GroupInfo: Sendable, Hashable {
             guard let decoded = PendingInfo(json: pendingJSON) else { return nil }
             pending = decoded
         }
+        var policy: GroupPolicyArgs?
+        if let members = json["policy"]?.objectValue {
+            policy = GroupPolicyArgs(
+                autoFailover: members["auto_failover"]?.boolValue, failback: members["failback"]?.stringValue,
+                failbackAfterSeconds: members["failback_after_seconds"]?.int64Value.map { UInt64(max(0, $0)) },
+                minSwitchIntervalSeconds: members["min_switch_interval_seconds"]?.int64Value.map { UInt64(max(0, $0)) })
+        }
         self.init(
             address: address, name: name, primary: json["primary"]?.stringValue, backup: json["backup"]?.stringValue,
-            active: active, pending: pending, version: UInt64(version), created: created, updated: updated)
+            active: active, pending: pending, version: UInt64(version), created: created, updated: updated,
+            policy: policy)
     }
 }
 

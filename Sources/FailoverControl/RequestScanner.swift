@@ -159,6 +159,8 @@ struct RequestScanner {
                 return .hello(HelloArgs(protocolVersion: Int(version)))
             default: return nil
             }
+        case .appReportHealth:
+            return nil
         case .appList, .groupList, .export, .watch, .stats, .reload:
             guard args.present == 0 else { return nil }
             return try? ControlCommand(operation: operation, args: [:])

@@ -1,4 +1,5 @@
-/// An app of the platform: its id, a display name, and its web head (nil while not deployed).
+/// An app of the platform: its id, a display name, its web head (nil while not deployed) and, optionally, how
+/// to check the web head's health.
 public struct App: Hashable, Sendable, Codable {
     /// Longest display name, in Unicode scalars.
     public static let maxNameLength = 200
@@ -6,20 +7,29 @@ public struct App: Hashable, Sendable, Codable {
     public let id: AppID
     public let name: String
     public let webHead: WebHead?
+    /// The health check of the web head; nil: not checked.
+    public let healthCheck: HealthCheck?
 
     /// Validates the name (1 to 200 printable characters, no control characters).
-    public init(id: AppID, name: String, webHead: WebHead?) throws(FailoverError) {
+    public init(id: AppID, name: String, webHead: WebHead?, healthCheck: HealthCheck? = nil) throws(FailoverError) {
         try Self.validateName(name)
         self.id = id
         self.name = name
         self.webHead = webHead
+        self.healthCheck = healthCheck
     }
 
     /// Builds an app from parts validated when they were stored.
-    init(unchecked id: AppID, name: String, webHead: WebHead?) {
+    init(unchecked id: AppID, name: String, webHead: WebHead?, healthCheck: HealthCheck? = nil) {
         self.id = id
         self.name = name
         self.webHead = webHead
+        self.healthCheck = healthCheck
+    }
+
+    /// The same app with `check` as its health check.
+    public func with(healthCheck check: HealthCheck?) -> App {
+        App(unchecked: id, name: name, webHead: webHead, healthCheck: check)
     }
 
     /// Throws `bad_request` unless `name` has 1 to 200 Unicode scalars and none is a control character.
@@ -41,6 +51,7 @@ public struct App: Hashable, Sendable, Codable {
         case id
         case name
         case webHead
+        case healthCheck
     }
 
     public init(from decoder: any Decoder) throws {
@@ -48,8 +59,9 @@ public struct App: Hashable, Sendable, Codable {
         let id = try container.decode(AppID.self, forKey: .id)
         let name = try container.decode(String.self, forKey: .name)
         let webHead = try container.decodeIfPresent(WebHead.self, forKey: .webHead)
+        let check = try container.decodeIfPresent(HealthCheck.self, forKey: .healthCheck)
         do {
-            try self.init(id: id, name: name, webHead: webHead)
+            try self.init(id: id, name: name, webHead: webHead, healthCheck: check)
         } catch {
             throw DecodingError.dataCorruptedError(forKey: .name, in: container, debugDescription: error.message)
         }
@@ -60,5 +72,6 @@ public struct App: Hashable, Sendable, Codable {
         try container.encode(id, forKey: .id)
         try container.encode(name, forKey: .name)
         try container.encode(webHead, forKey: .webHead)
+        try container.encodeIfPresent(healthCheck, forKey: .healthCheck)
     }
 }

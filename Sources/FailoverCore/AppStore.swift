@@ -65,6 +65,8 @@ struct AppStore: Sendable {
     private var index = RowIndex()
     /// Apps, not counting bare references.
     private(set) var count = 0
+    /// Health checks by slot, for the apps that have one (few fields, set rarely: no arena bytes).
+    private(set) var healthChecks: [UInt32: HealthCheck] = [:]
 
     /// Arena garbage below this is never worth a compaction pass: 1 MiB.
     private static let compactionFloor = 1 << 20
@@ -122,13 +124,14 @@ struct AppStore: Sendable {
             }
             head = .addresses(list)
         }
-        return App(unchecked: id, name: name, webHead: head)
+        return App(unchecked: id, name: name, webHead: head, healthCheck: healthChecks[UInt32(slot)])
     }
 
     /// Whether `slot` holds exactly `app`, compared as record bytes.
     func holds(_ app: App, at slot: Int) -> Bool {
         let record = Self.record(app)
         let row = slab[slot]
+        guard healthChecks[UInt32(slot)] == app.healthCheck else { return false }
         return Int(row.length) == record.count && arena[row.offset..<(row.offset + record.count)].elementsEqual(record)
     }
 
@@ -175,6 +178,7 @@ struct AppStore: Sendable {
         let record = Self.record(app)
         if let slot = slot(of: app.id) {
             if !isApp(slot) { count += 1 }
+            healthChecks[UInt32(slot)] = app.healthCheck
             let row = slab[slot]
             if Int(row.length) == record.count {
                 arena.replaceSubrange(row.offset..<(row.offset + record.count), with: record)
@@ -188,7 +192,9 @@ struct AppStore: Sendable {
             return slot
         }
         count += 1
-        return insert(record)
+        let slot = insert(record)
+        healthChecks[UInt32(slot)] = app.healthCheck
+        return slot
     }
 
     /// The slot of `id`, adding a bare reference if it is not held yet.
@@ -202,6 +208,7 @@ struct AppStore: Sendable {
     mutating func remove(_ slot: Int) {
         guard isApp(slot) else { return }
         count -= 1
+        healthChecks[UInt32(slot)] = nil
         if slab[slot].members != 0 {
             let offset = slab[slot].offset
             let kindAt = offset + 1 + Int(arena[offset])
@@ -220,6 +227,9 @@ struct AppStore: Sendable {
 
     mutating func setMembers(_ slot: Int, _ edge: UInt32) { slab[slot].members = edge }
 
+    /// Sets the health check of the app in `slot` (a snapshot load, which reads checks after the apps).
+    mutating func setHealthCheck(_ check: HealthCheck?, at slot: Int) { healthChecks[UInt32(slot)] = check }
+
     // MARK: Storage
 
     private mutating func insert(_ record: [UInt8]) -> Int {
@@ -237,6 +247,7 @@ struct AppStore: Sendable {
             index.remove(row: slot, hash: hashOf(slot), hashOf: hashOf)
         }
         garbage += Int(slab[slot].length)
+        healthChecks[UInt32(slot)] = nil
         slab.release(slot, as: Row(offset: 0, length: 0, members: 0))
         compactIfWasteful()
     }
@@ -322,5 +333,6 @@ struct AppStore: Sendable {
     /// Bytes held, for the memory breakdown.
     var byteCount: Int {
         slab.byteCount + arena.capacity + index.byteCount
+            + healthChecks.capacity * (4 + MemoryLayout<HealthCheck>.stride)
     }
 }

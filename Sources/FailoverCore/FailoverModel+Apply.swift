@@ -105,16 +105,17 @@ extension FailoverModel {
             }
             return .removeApp(id)
 
-        case .groupCreate(let address, let primary, let backup, let now):
+        case .groupCreate(let address, let primary, let backup, let now, let policy):
             guard groups[address] == nil else { throw .conflict("group \(address) already exists") }
             guard !tombstones.contains(address) else {
                 throw .conflict("address \(address) belonged to a deleted group and is never reused")
             }
             try requireApps(primary, backup)
-            let group = Group(address: address, primary: primary, backup: backup, created: now, updated: now)
+            let group = Group(address: address, primary: primary, backup: backup, created: now, updated: now,
+                              policy: policy ?? .default)
             return .setGroup(old: nil, new: group, events: [.groupChanged(group)])
 
-        case .groupUpdate(let address, let primaryChange, let backupChange, let ifVersion, let now):
+        case .groupUpdate(let address, let primaryChange, let backupChange, let ifVersion, let now, let policy):
             let old = try requireGroup(address)
             if let ifVersion, ifVersion != old.version {
                 throw .conflict(
@@ -125,7 +126,10 @@ extension FailoverModel {
             new.primary = primaryChange.applied(to: old.primary)
             new.backup = backupChange.applied(to: old.backup)
             try requireApps(new.primary, new.backup)
-            guard new.primary != old.primary || new.backup != old.backup else { return .nothing }
+            if let policy { new.policy = policy }
+            guard new.primary != old.primary || new.backup != old.backup || new.policy != old.policy else {
+                return .nothing
+            }
             new.version += 1
             new.updated = now
             var events: [ModelEvent] = []
@@ -154,7 +158,7 @@ extension FailoverModel {
             if due <= requestedAt {
                 new.active = to
                 new.pending = nil
-                return .setGroup(old: old, new: new, events: [.switchDone(new)])
+                return .setGroup(old: old, new: new, events: [.switchDone(new, reason: .manual)])
             }
             let pending = PendingSwitch(to: to, due: due, requestedAt: requestedAt, requestedBy: requestedBy)
             guard pending != old.pending else { return .nothing }
@@ -189,7 +193,20 @@ extension FailoverModel {
             new.pending = nil
             new.version += 1
             new.updated = now
-            return .setGroup(old: old, new: new, events: [.switchDone(new)])
+            return .setGroup(old: old, new: new, events: [.switchDone(new, reason: .scheduled)])
+
+        case .healthSwitch(let address, let to, let expectedVersion, let now):
+            let old = try requireGroup(address)
+            guard old.version == expectedVersion, old.pending == nil else {
+                throw .conflict("group \(address) changed since the health policy looked at it; it decides again")
+            }
+            guard old.active != to else { return .nothing }
+            guard old.app(for: to) != nil else { throw .conflict("group \(address) has no \(to.rawValue) app") }
+            var new = old
+            new.active = to
+            new.version += 1
+            new.updated = now
+            return .setGroup(old: old, new: new, events: [.switchDone(new, reason: .health)])
         }
     }
 

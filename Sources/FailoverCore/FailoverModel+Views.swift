@@ -49,7 +49,8 @@ extension FailoverModel {
             func app(_ slot: UInt32) -> AppID? { slot == 0 ? nil : apps.id(at: Int(slot) - 1) }
             return Group(address: GroupAddress(value: fields.address)!, primary: app(fields.primary),
                          backup: app(fields.backup), active: fields.active, pending: groups.pending(of: row),
-                         version: groups.version(of: row), created: fields.created, updated: fields.updated)
+                         version: groups.version(of: row), created: fields.created, updated: fields.updated,
+                         policy: groups.policy(of: row))
         }
     }
 }

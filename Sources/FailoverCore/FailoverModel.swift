@@ -20,6 +20,16 @@ public struct FailoverModel: Equatable, Sendable {
     /// Groups with a pending switch.
     public var pendingCount: Int { groupStore.pendingCount }
 
+    /// Groups whose policy switches on health (unsorted): O(groups with a policy), not O(groups).
+    public var autoFailoverGroups: [Group] {
+        groupStore.policies.filter { $0.value.autoFailover }.map { group(at: Int($0.key)) }
+    }
+
+    /// Apps that have a health check (unsorted).
+    public var healthCheckedApps: [App] {
+        appStore.healthChecks.keys.compactMap { appStore.app(at: Int($0)) }
+    }
+
     /// An empty model; `serial` is the first zone serial.
     public init(serial: UInt32 = 1) {
         self.tombstones = []

@@ -39,6 +39,8 @@ struct GroupStore: Sendable {
     private(set) var pendings: [UInt32: PendingSwitch] = [:]
     /// Versions of `Row.largeVersion` or more, by row.
     private var largeVersions: [UInt32: UInt64] = [:]
+    /// Policies that differ from ``GroupPolicy/default``, by row.
+    private(set) var policies: [UInt32: GroupPolicy] = [:]
     private(set) var count = 0
     var pendingCount: Int { pendings.count }
 
@@ -90,6 +92,7 @@ struct GroupStore: Sendable {
     mutating func remove(_ row: Int) {
         pendings[UInt32(row)] = nil
         largeVersions[UInt32(row)] = nil
+        policies[UInt32(row)] = nil
         do {
             // A copy for the closure, gone before the rows change (else they would be copied whole).
             let current = rows
@@ -122,6 +125,13 @@ struct GroupStore: Sendable {
         }
         slab[row].state = versionBits | (group.active == .backup ? Row.activeBackup : 0)
         pendings[key] = group.pending
+        policies[key] = group.policy.isDefault ? nil : group.policy
+    }
+
+    func policy(of row: Int) -> GroupPolicy { policies[UInt32(row)] ?? .default }
+
+    mutating func setPolicy(_ row: Int, _ policy: GroupPolicy) {
+        policies[UInt32(row)] = policy.isDefault ? nil : policy
     }
 
     // MARK: Membership lists
@@ -181,6 +191,7 @@ struct GroupStore: Sendable {
     /// Bytes held, for the memory breakdown.
     var byteCount: Int {
         slab.byteCount + index.byteCount + pendings.capacity * (4 + MemoryLayout<PendingSwitch>.stride)
+            + policies.capacity * (4 + MemoryLayout<GroupPolicy>.stride)
             + largeVersions.capacity * (4 + 8)
     }
 }

@@ -3,7 +3,7 @@ public enum ModelEvent: Hashable, Sendable {
     /// A switch was scheduled or replaced; `group.pending` holds it.
     case switchScheduled(Group)
     /// A switch took effect; `group.active` is the new role.
-    case switchDone(Group)
+    case switchDone(Group, reason: SwitchReason)
     /// A pending switch was removed (explicitly, by asking for the active role, or because its target app
     /// was cleared).
     case switchCancelled(Group, cancelled: PendingSwitch)
@@ -17,4 +17,14 @@ public enum ModelEvent: Hashable, Sendable {
     case appRemoved(AppID)
     /// An app's status changed.
     case statusChanged(app: AppID, old: AppState, new: AppState)
+}
+
+/// Why a switch took effect.
+public enum SwitchReason: String, Hashable, Sendable, CaseIterable {
+    /// `group.switch` with no delay.
+    case manual
+    /// A switch scheduled with `group.switch` fell due.
+    case scheduled
+    /// The health policy (automatic failover or failback).
+    case health
 }

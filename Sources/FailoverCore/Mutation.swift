@@ -9,11 +9,12 @@ public enum Mutation: Hashable, Sendable, Codable {
     /// Removes an app no group references.
     case appRemove(AppID)
     /// Creates a group at an address already chosen (allocated or given).
-    case groupCreate(address: GroupAddress, primary: AppID?, backup: AppID?, now: Int64)
-    /// Sets or clears a group's apps, optionally only if the group is at `ifVersion`.
+    case groupCreate(address: GroupAddress, primary: AppID?, backup: AppID?, now: Int64, policy: GroupPolicy? = nil)
+    /// Sets or clears a group's apps and sets its policy (nil: keep), optionally only if the group is at
+    /// `ifVersion`.
     case groupUpdate(
         address: GroupAddress, primary: FieldChange<AppID>, backup: FieldChange<AppID>, ifVersion: UInt64?,
-        now: Int64
+        now: Int64, policy: GroupPolicy? = nil
     )
     /// Asks for `to` to become active at `due` (`due == requestedAt` applies at once;
     /// `to` equal to the active role cancels any pending switch).
@@ -25,4 +26,7 @@ public enum Mutation: Hashable, Sendable, Codable {
     /// The scheduler's change when a pending switch falls due; refused if the pending switch is no longer
     /// the one due at `expectedDue`.
     case switchApply(address: GroupAddress, expectedDue: Int64, now: Int64)
+    /// An automatic switch decided by the health policy: refused unless the group is still at
+    /// `expectedVersion` with nothing pending, so any manual change made meanwhile wins.
+    case healthSwitch(address: GroupAddress, to: Role, expectedVersion: UInt64, now: Int64)
 }

@@ -1,7 +1,9 @@
 /// The binary journal payload (format 2): `0x02`, the u64 sequence number,
 /// then the mutation as a tag byte and its fields, in ``SnapshotBinary``'s
 /// encoding. Format 1 payloads are JSON objects (they start with `{`) and
-/// are still read.
+/// are still read. Tags 9 to 12 came with health checks: a mutation without
+/// a health check or policy is written with its old tag, so such a journal
+/// stays readable by a failoverd that predates them.
 enum MutationBinary {
     static let marker: UInt8 = 0x02
 
@@ -12,19 +14,21 @@ enum MutationBinary {
         out.u64(seq)
         switch mutation {
         case .appPut(let app):
-            out.u8(1)
+            out.u8(app.healthCheck == nil ? 1 : 9)
             out.app(app)
+            if let check = app.healthCheck { out.healthCheck(check) }
         case .appRemove(let id):
             out.u8(2)
             out.string(id.rawValue)
-        case .groupCreate(let address, let primary, let backup, let now):
-            out.u8(3)
+        case .groupCreate(let address, let primary, let backup, let now, let policy):
+            out.u8(policy == nil ? 3 : 10)
             out.u32(address.value)
             out.optionalString(primary?.rawValue)
             out.optionalString(backup?.rawValue)
             out.u64(UInt64(bitPattern: now))
-        case .groupUpdate(let address, let primary, let backup, let ifVersion, let now):
-            out.u8(4)
+            if let policy { out.groupPolicy(policy) }
+        case .groupUpdate(let address, let primary, let backup, let ifVersion, let now, let policy):
+            out.u8(policy == nil ? 4 : 11)
             out.u32(address.value)
             field(primary, into: &out)
             field(backup, into: &out)
@@ -35,6 +39,7 @@ enum MutationBinary {
                 out.u8(0)
             }
             out.u64(UInt64(bitPattern: now))
+            if let policy { out.groupPolicy(policy) }
         case .groupSwitch(let address, let to, let due, let requestedAt, let requestedBy):
             out.u8(5)
             out.u32(address.value)
@@ -53,6 +58,12 @@ enum MutationBinary {
             out.u8(8)
             out.u32(address.value)
             out.u64(UInt64(bitPattern: expectedDue))
+            out.u64(UInt64(bitPattern: now))
+        case .healthSwitch(let address, let to, let expectedVersion, let now):
+            out.u8(12)
+            out.u32(address.value)
+            out.u8(to == .primary ? 0 : 1)
+            out.u64(expectedVersion)
             out.u64(UInt64(bitPattern: now))
         }
         return out.bytes
@@ -74,16 +85,19 @@ enum MutationBinary {
         let seq = try input.u64()
         let mutation: Mutation
         switch try input.u8() {
-        case 1:
-            mutation = .appPut(try input.app())
+        case let tag where tag == 1 || tag == 9:
+            let app = try input.app()
+            mutation = .appPut(tag == 9 ? app.with(healthCheck: try input.healthCheck()) : app)
         case 2:
             mutation = .appRemove(try appID(&input))
-        case 3:
+        case let tag where tag == 3 || tag == 10:
             let address = try groupAddress(&input)
             let primary = try optionalAppID(&input)
             let backup = try optionalAppID(&input)
-            mutation = .groupCreate(address: address, primary: primary, backup: backup, now: try int64(&input))
-        case 4:
+            let now = try int64(&input)
+            mutation = .groupCreate(address: address, primary: primary, backup: backup, now: now,
+                                    policy: tag == 10 ? try input.groupPolicy() : nil)
+        case let tag where tag == 4 || tag == 11:
             let address = try groupAddress(&input)
             let primary = try field(&input)
             let backup = try field(&input)
@@ -93,16 +107,12 @@ enum MutationBinary {
             case 1: ifVersion = try input.u64()
             case let marker: throw .init(offset: input.offset - 1, reason: "if_version marker \(marker)")
             }
+            let now = try int64(&input)
             mutation = .groupUpdate(address: address, primary: primary, backup: backup, ifVersion: ifVersion,
-                                    now: try int64(&input))
+                                    now: now, policy: tag == 11 ? try input.groupPolicy() : nil)
         case 5:
             let address = try groupAddress(&input)
-            let to: Role
-            switch try input.u8() {
-            case 0: to = .primary
-            case 1: to = .backup
-            case let value: throw .init(offset: input.offset - 1, reason: "role \(value)")
-            }
+            let to = try role(&input)
             let due = try int64(&input)
             let requestedAt = try int64(&input)
             mutation = .groupSwitch(address: address, to: to, due: due, requestedAt: requestedAt,
@@ -116,6 +126,11 @@ enum MutationBinary {
             let address = try groupAddress(&input)
             let expectedDue = try int64(&input)
             mutation = .switchApply(address: address, expectedDue: expectedDue, now: try int64(&input))
+        case 12:
+            let address = try groupAddress(&input)
+            let to = try role(&input)
+            let expectedVersion = try input.u64()
+            mutation = .healthSwitch(address: address, to: to, expectedVersion: expectedVersion, now: try int64(&input))
         case let tag:
             throw .init(offset: input.offset - 1, reason: "unknown mutation tag \(tag)")
         }
@@ -123,6 +138,14 @@ enum MutationBinary {
             throw .init(offset: input.offset, reason: "\(payload.count - input.offset) bytes after the mutation")
         }
         return JournalRecord(seq: seq, mutation: mutation)
+    }
+
+    private static func role(_ input: inout SnapshotBinary.Reader) throws(SnapshotBinary.Damage) -> Role {
+        switch try input.u8() {
+        case 0: return .primary
+        case 1: return .backup
+        case let value: throw .init(offset: input.offset - 1, reason: "role \(value)")
+        }
     }
 
     private static func int64(_ input: inout SnapshotBinary.Reader) throws(SnapshotBinary.Damage) -> Int64 {

@@ -1,4 +1,5 @@
-/// The binary layout of the `snapshot` file (format 2), compact and quick to
+/// The binary layout of the `snapshot` file (format 3; format 2 is still
+/// read: it is format 3 without the two trailing sections), compact and quick to
 /// load at a million groups. All integers big-endian; strings are a 2-byte
 /// length then UTF-8.
 ///
@@ -12,13 +13,17 @@
 ///                            u8 pending (0 none, 1 + role), then if pending:
 ///                            i64 due, i64 requested at, u8 has note, str note
 ///     u32 tombstones, u32 each
+///     u32 health checks, per check: u32 app number, the check (``Writer/healthCheck(_:)``)
+///     u32 group policies (those not the default), per policy: u32 address, the policy
 ///     u32 CRC-32C of every byte before it
 ///
 /// The reader trusts no count: every read is bounds-checked and each value
 /// goes through the same validation as a control request.
 enum SnapshotBinary {
     static let magic: [UInt8] = Array("FOVSNAP\n".utf8)
-    static let format: UInt32 = 2
+    static let format: UInt32 = 3
+    /// The oldest format this build reads.
+    static let oldestFormat: UInt32 = 2
 
     static func encode(journalSeq: UInt64, model: FailoverModel) -> [UInt8] {
         var out = Writer()
@@ -65,6 +70,18 @@ enum SnapshotBinary {
         let tombstones = model.tombstones.sorted()
         out.u32(UInt32(tombstones.count))
         for address in tombstones { out.u32(address.value) }
+        let checks = apps.healthChecks.sorted { number[Int($0.key)] < number[Int($1.key)] }
+        out.u32(UInt32(checks.count))
+        for (slot, check) in checks {
+            out.u32(number[Int(slot)])
+            out.healthCheck(check)
+        }
+        let policies = groups.policies.map { (groups.rows[Int($0.key)].address, $0.value) }.sorted { $0.0 < $1.0 }
+        out.u32(UInt32(policies.count))
+        for (address, policy) in policies {
+            out.u32(address)
+            out.groupPolicy(policy)
+        }
         out.u32(CRC32C.checksum(out.bytes))
         return out.bytes
     }
@@ -83,7 +100,7 @@ enum SnapshotBinary {
     /// Checks length, checksum and format; returns a reader positioned after
     /// the header (ending before the checksum) and the header's fields.
     private static func openBody(_ bytes: [UInt8]) throws(Damage)
-        -> (input: Reader, journalSeq: UInt64, serial: UInt32)
+        -> (input: Reader, journalSeq: UInt64, serial: UInt32, format: UInt32)
     {
         guard bytes.count >= magic.count + 4 + 8 + 4 + 4 * 3 + 4 else {
             throw Damage(offset: 0, reason: "file is \(bytes.count) bytes, too short for a snapshot")
@@ -98,16 +115,17 @@ enum SnapshotBinary {
         var input = Reader(bytes, end: bodyEnd)
         input.offset = magic.count
         let format = try input.u32()
-        guard format == Self.format else {
-            throw Damage(offset: magic.count, reason: "format \(format); this failoverd reads format \(Self.format)")
+        guard format >= oldestFormat, format <= Self.format else {
+            throw Damage(offset: magic.count,
+                         reason: "format \(format); this failoverd reads formats \(oldestFormat) to \(Self.format)")
         }
         let journalSeq = try input.u64()
         let serial = try input.u32()
-        return (input, journalSeq, serial)
+        return (input, journalSeq, serial, format)
     }
 
     static func decode(_ bytes: [UInt8]) throws(Damage) -> (journalSeq: UInt64, model: FailoverModel) {
-        var (input, journalSeq, serial) = try openBody(bytes)
+        var (input, journalSeq, serial, format) = try openBody(bytes)
         let bodyEnd = input.end
 
         // Each app needs at least 2 + 2 + 1 bytes, each group 38: a count
@@ -178,6 +196,25 @@ enum SnapshotBinary {
             guard !model.tombstones.contains(address) else { throw duplicate }
             model.addTombstone(address)
         }
+        if format >= 3 {
+            // Each check needs at least 4 + 21 bytes (a tcp check), each policy 4 + 10.
+            let checkCount = try input.count(minimumSize: 25)
+            for _ in 0..<checkCount {
+                let start = input.offset
+                let number = try input.u32()
+                guard number >= 1, Int(number) <= appCount else {
+                    throw Damage(offset: start, reason: "health check of app number \(number) of \(appCount)")
+                }
+                model.appStore.setHealthCheck(try input.healthCheck(), at: Int(number) - 1)
+            }
+            let policyCount = try input.count(minimumSize: 14)
+            for _ in 0..<policyCount {
+                let start = input.offset
+                guard let address = GroupAddress(value: try input.u32()), let row = model.groupStore.row(of: address)
+                else { throw Damage(offset: start, reason: "a policy for a group that is not in the snapshot") }
+                model.groupStore.setPolicy(row, try input.groupPolicy())
+            }
+        }
         guard input.offset == bodyEnd else {
             throw Damage(offset: input.offset, reason: "\(bodyEnd - input.offset) unexpected bytes before the checksum")
         }
@@ -192,7 +229,7 @@ enum SnapshotBinary {
         _ bytes: [UInt8], app: (Int32, ServedHead) -> Void, group: (UInt32, Int32, Int64) -> Void
     ) throws(Damage) -> (journalSeq: UInt64, serial: UInt32) {
         guard matches(bytes) else { throw Damage(offset: 0, reason: "not a binary snapshot") }
-        var (input, journalSeq, serial) = try openBody(bytes)
+        var (input, journalSeq, serial, _) = try openBody(bytes)
         let bodyEnd = input.end
         let appCount = try input.count(minimumSize: 5)
         for index in 0..<appCount {
@@ -277,6 +314,35 @@ enum SnapshotBinary {
             case .addresses: bytes += parts.head
             case .noWebHead, .reference: break
             }
+        }
+
+        /// u8 kind (0 http, 1 https, 2 tcp), u16 port, str path, u8 has host + str host, u16 expect low and
+        /// high, u32 interval, u32 timeout, u8 fall, u8 rise, u8 insecure.
+        mutating func healthCheck(_ check: HealthCheck) {
+            u8(check.kind == .http ? 0 : check.kind == .https ? 1 : 2)
+            u16(check.port)
+            string(check.path)
+            optionalString(check.host)
+            u16(check.expect.lowerBound)
+            u16(check.expect.upperBound)
+            u32(check.interval)
+            u32(check.timeout)
+            u8(check.fall)
+            u8(check.rise)
+            u8(check.insecure ? 1 : 0)
+        }
+
+        /// u8 auto failover, u8 failback (0 manual, 1 auto), u32 failback after, u32 min switch interval.
+        mutating func groupPolicy(_ policy: GroupPolicy) {
+            u8(policy.autoFailover ? 1 : 0)
+            u8(policy.failback == .manual ? 0 : 1)
+            u32(policy.failbackAfter)
+            u32(policy.minSwitchInterval)
+        }
+
+        mutating func u16(_ value: UInt16) {
+            u8(UInt8(value >> 8))
+            u8(UInt8(value & 0xFF))
         }
 
         mutating func optionalString(_ text: String?) {
@@ -393,6 +459,57 @@ enum SnapshotBinary {
             }
             return try validated(at: start) { () throws(FailoverError) in
                 try App(id: try AppID(id), name: name, webHead: head)
+            }
+        }
+
+        mutating func u16() throws(Damage) -> UInt16 {
+            UInt16(try u8()) << 8 | UInt16(try u8())
+        }
+
+        mutating func flag() throws(Damage) -> Bool {
+            switch try u8() {
+            case 0: return false
+            case 1: return true
+            case let value: throw Damage(offset: offset - 1, reason: "flag \(value)")
+            }
+        }
+
+        /// A health check, validated like one from a control request.
+        mutating func healthCheck() throws(Damage) -> HealthCheck {
+            let start = offset
+            let kind: HealthCheck.Kind
+            switch try u8() {
+            case 0: kind = .http
+            case 1: kind = .https
+            case 2: kind = .tcp
+            case let value: throw Damage(offset: offset - 1, reason: "health check type \(value)")
+            }
+            let port = try u16()
+            let path = try string()
+            let host = try optionalString()
+            let low = try u16()
+            let high = try u16()
+            let interval = try u32()
+            let timeout = try u32()
+            let fall = try u8()
+            let rise = try u8()
+            let insecure = try flag()
+            guard low <= high else { throw Damage(offset: start, reason: "health check expect range runs backwards") }
+            return try validated(at: start) { () throws(FailoverError) in
+                try HealthCheck(kind: kind, port: port, path: kind == .tcp ? nil : path, host: host, expect: low...high,
+                                interval: interval, timeout: timeout, fall: fall, rise: rise, insecure: insecure)
+            }
+        }
+
+        /// A group policy, validated like one from a control request.
+        mutating func groupPolicy() throws(Damage) -> GroupPolicy {
+            let start = offset
+            let auto = try flag()
+            let failback: GroupPolicy.Failback = try flag() ? .auto : .manual
+            let after = try u32()
+            let interval = try u32()
+            return try validated(at: start) { () throws(FailoverError) in
+                try GroupPolicy(autoFailover: auto, failback: failback, failbackAfter: after, minSwitchInterval: interval)
             }
         }
 

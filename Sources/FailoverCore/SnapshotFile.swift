@@ -2,7 +2,7 @@ import Foundation
 
 /// The content of the `snapshot` file: the whole model and the last journal sequence number it includes.
 ///
-/// Written in the binary format 2 (``SnapshotBinary``); the JSON format 1 of
+/// Written in the binary format 3 (``SnapshotBinary``); the JSON format 1 of
 /// earlier versions is still read, so an upgrade needs no migration step.
 struct SnapshotFile: Codable {
     /// The JSON layout's format number.

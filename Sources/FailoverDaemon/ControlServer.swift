@@ -125,6 +125,12 @@ public final class ControlServer: Sendable {
         logger.info("control socket at \(passedSocket == nil ? settings.path : "fd \(passedSocket!) from systemd")")
     }
 
+    /// Sends `events` to every watcher (events that are not model changes: `health.changed`, `failover.blocked`).
+    public func publish(_ events: [ControlEvent]) {
+        guard hub.count > 0 else { return }
+        hub.publish(events.map(\.line))
+    }
+
     public func stop() async {
         let channel = listenerChannel.withLockedValue { channel -> Channel? in
             defer { channel = nil }

@@ -36,6 +36,9 @@ public final class Daemon: ControlHost, @unchecked Sendable {
     public private(set) var service: FailoverService? = nil
     private var controlServer: ControlServer? = nil
     private var notifier: NotifySender? = nil
+    private var healthMonitor: HealthMonitor? = nil
+    private var healthRunner: HealthCheckRunner? = nil
+    private var healthMetrics: HealthMetrics = .disabled
     private var cookieStore: CookieStore? = nil
     /// Deltas for IXFR, fed by every committed change.
     public let transferLog = TransferLog()
@@ -86,6 +89,7 @@ public final class Daemon: ControlHost, @unchecked Sendable {
             await self?.metricsState() ?? MetricsExporter.State()
         } }
         let metrics = exporter?.serviceMetrics ?? .disabled
+        healthMetrics = exporter?.healthMetrics ?? .disabled
         var service: FailoverService? = nil
         if Self.fileSize(config.stateDirectory + "/snapshot") >= Self.backgroundLoadThreshold {
             switch SnapshotBuilder.scan(directory: config.stateDirectory, zone: store.load().zone, ttl: config.ttl) {
@@ -273,7 +277,11 @@ public final class Daemon: ControlHost, @unchecked Sendable {
             }
             if zoneChanged || old.serial != new.serial { notifier.notify(serial: new.serial) }
         }
-        let dispatcher = ControlDispatcher(service: service, snapshots: store, origin: config.origin, host: self)
+        let monitor = HealthMonitor(service: service, quorum: HealthQuorum(required: config.healthQuorum),
+                                    origin: config.origin, logger: logger, metrics: healthMetrics)
+        healthMonitor = monitor
+        let dispatcher = ControlDispatcher(service: service, snapshots: store, origin: config.origin, host: self,
+                                           health: monitor)
         let control = ControlServer(
             settings: .init(path: config.controlSocket, allowUsers: config.controlAllowUsers,
                             allowGroups: config.controlAllowGroups, socketGroup: config.controlGroup,
@@ -282,6 +290,7 @@ public final class Daemon: ControlHost, @unchecked Sendable {
                             watcherQueueLimit: config.controlWatcherQueue),
             dispatcher: dispatcher, group: loops, logger: logger, metrics: metrics)
         await service.startScheduler()
+        await startHealthChecks(service, monitor: monitor, control: control)
         do {
             try await control.start(adopting: passedControl)
         } catch {
@@ -294,6 +303,27 @@ public final class Daemon: ControlHost, @unchecked Sendable {
             notifier.notify(serial: store.load().serial)
             logger.info("NOTIFY targets: \(config.notify.map { $0.address.description }.joined(separator: ", "))")
         }
+    }
+
+    /// Starts the health policy and the checker (its own event loop), seeded with every app that has a check
+    /// and kept in step with app.put and app.remove.
+    private func startHealthChecks(_ service: FailoverService, monitor: HealthMonitor, control: ControlServer) async {
+        monitor.addListener { events in control.publish(events) }
+        await monitor.start()
+        let runner = HealthCheckRunner(monitor: monitor, metrics: healthMetrics, logger: logger)
+        healthRunner = runner
+        _ = await service.addListener { events, _, _ in
+            for event in events {
+                switch event {
+                case .appChanged(let app): runner.update(app)
+                case .appRemoved(let id): runner.remove(id)
+                default: break
+                }
+            }
+        }
+        let apps = (try? await service.read { $0.healthCheckedApps }) ?? []
+        for app in apps { runner.update(app) }
+        if !apps.isEmpty { logger.info("health checks: \(apps.count) apps") }
     }
 
     static func fileSize(_ path: String) -> Int {
@@ -405,10 +435,15 @@ public final class Daemon: ControlHost, @unchecked Sendable {
     func metricsState() async -> MetricsExporter.State {
         let snapshot = store.load()
         guard let summary = await service?.summary else { return MetricsExporter.State(serial: snapshot.serial) }
-        return MetricsExporter.State(
+        var state = MetricsExporter.State(
             apps: summary.apps, groups: summary.groups, pendingSwitches: summary.pendingSwitches,
             serial: snapshot.serial, tcpConnections: tcpServer?.connectionCount ?? 0,
             udpReceiveBufferDrops: udpServer?.receiveBufferDrops() ?? 0)
+        if let monitor = healthMonitor {
+            state.health = Dictionary(uniqueKeysWithValues: monitor.stateCounts().map { ($0.key.rawValue, $0.value) })
+            state.failoverBlocked = monitor.blockedCount
+        }
+        return state
     }
 
     public func controlStatistics() async -> ControlStatistics {
@@ -434,6 +469,9 @@ public final class Daemon: ControlHost, @unchecked Sendable {
         }
         if waitForControl { await backgroundStart?.value }
         notifier?.stop()
+        healthMonitor?.stop()
+        await healthRunner?.shutdown()
+        healthRunner = nil
         await service?.stopScheduler()
         await controlServer?.stop()
         controlServer = nil

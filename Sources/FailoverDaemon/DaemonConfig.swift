@@ -59,6 +59,8 @@ public struct DaemonConfig: Sendable, Equatable {
     /// Group that owns the control socket file (mode 0660); nil keeps the daemon's.
     public var controlGroup: String?
     public var controlMaxConnections: Int
+    /// `health.quorum`: fresh verdicts needed for an app to be up or down; nil: a majority of them.
+    public var healthQuorum: Int?
     /// Seconds a control connection may stay silent (watchers excepted).
     public var controlIdleTimeout: Double
     /// Events queued for one watcher before it is disconnected.
@@ -156,7 +158,7 @@ public struct DaemonConfig: Sendable, Equatable {
 
     static let knownKeys: Set<String> = [
         "listen", "zone", "ttl", "switch-delay", "state-dir", "compact-after", "control", "udp", "tcp", "log-level", "tsig-keys",
-        "transfer", "notify", "metrics", "rrl", "cookies",
+        "transfer", "notify", "metrics", "rrl", "cookies", "health",
     ]
 
     /// Parses a YAML configuration; an error about a key names the key's line
@@ -219,6 +221,10 @@ public struct DaemonConfig: Sendable, Equatable {
         try readTransports(top, into: &config)
         try readTransfers(top, into: &config)
         try readAbuseControls(top, into: &config)
+        if let health = try top.section("health", known: ["quorum"], expected: "a mapping with quorum") {
+            // 64: far more checkers than anyone runs; a larger number is a typo.
+            config.healthQuorum = try health.integer("quorum", 1...64, "a number of agreeing checkers, 1 to 64")
+        }
         if let metrics = try top.section("metrics", known: ["listen"], expected: "a mapping with listen") {
             if let text = try metrics.string("listen", "one HOST:PORT string") {
                 do {

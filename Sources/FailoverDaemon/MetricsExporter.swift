@@ -18,6 +18,10 @@ public final class MetricsExporter: Sendable {
         public var tcpConnections = 0
         /// Queries the kernel dropped for a full UDP socket buffer.
         public var udpReceiveBufferDrops = 0
+        /// Apps by combined health state (`up`, `down`, `unknown`).
+        public var health: [String: Int] = [:]
+        /// Groups whose active app is down with nothing healthy to switch to.
+        public var failoverBlocked = 0
 
         public init(apps: Int = 0, groups: Int = 0, pendingSwitches: Int = 0, serial: UInt32 = 0,
                     tcpConnections: Int = 0, udpReceiveBufferDrops: Int = 0) {
@@ -44,9 +48,20 @@ public final class MetricsExporter: Sendable {
         .milliseconds(250), .milliseconds(500), .seconds(1), .microseconds(2_500_000), .seconds(5),
     ]
 
+    /// A check on a LAN answers in about a millisecond; the top bucket is past any configurable timeout but one.
+    static let healthCheckBuckets: [Duration] = [
+        .milliseconds(1), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50),
+        .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2), .seconds(5),
+        .seconds(10), .seconds(30),
+    ]
+
     public let registry: PrometheusCollectorRegistry
     /// The sink the failover service and the control server report to.
     public let serviceMetrics: ServiceMetrics
+    /// The sink of the health checker and the health policy.
+    public let healthMetrics: HealthMetrics
+    private let appHealth: [String: Gauge]
+    private let failoverBlocked: Gauge
     private let counters: ServingCounters
     private let state: @Sendable () async -> State
     private let apps: Gauge
@@ -61,9 +76,11 @@ public final class MetricsExporter: Sendable {
         factory.durationHistogramBuckets = [
             ServiceMetrics.Name.journalSync: Self.journalSyncBuckets,
             ServiceMetrics.Name.snapshotBuild: Self.snapshotBuildBuckets,
+            HealthMetrics.Name.checkDuration: Self.healthCheckBuckets,
         ]
         self.registry = registry
         self.serviceMetrics = ServiceMetrics(factory: factory)
+        self.healthMetrics = HealthMetrics(factory: factory)
         self.counters = counters
         self.state = state
         func gauge(_ name: String, _ help: String) -> Gauge {
@@ -75,6 +92,14 @@ public final class MetricsExporter: Sendable {
         pendingSwitches = gauge("pending_switches", "Groups with a scheduled switch not yet done.")
         serial = gauge("zone_serial", "SOA serial served now.")
         tcpConnections = gauge("tcp_connections", "DNS TCP connections open.")
+        appHealth = Dictionary(uniqueKeysWithValues: ["up", "down", "unknown"].map { state in
+            (state, registry.makeGauge(
+                descriptor: MetricNameDescriptor(namespace: "failoverd", metricName: "app_health", unitName: "",
+                                                 helpText: "Health-checked apps by combined health state."),
+                labels: [("state", state)]))
+        })
+        failoverBlocked = gauge("failover_blocked_groups",
+                                "Groups with auto_failover whose active app is down and whose other app is not up.")
     }
 
     /// The whole exposition, as served.
@@ -85,6 +110,8 @@ public final class MetricsExporter: Sendable {
         pendingSwitches.set(Double(now.pendingSwitches))
         serial.set(Double(now.serial))
         tcpConnections.set(Double(now.tcpConnections))
+        for (state, gauge) in appHealth { gauge.set(Double(now.health[state] ?? 0)) }
+        failoverBlocked.set(Double(now.failoverBlocked))
         var buffer: [UInt8] = []
         buffer.reserveCapacity(16 * 1024)
         registry.emit(into: &buffer)

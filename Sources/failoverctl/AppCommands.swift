@@ -6,7 +6,7 @@ struct AppCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "app",
         abstract: "Create, replace, remove and list apps.",
-        subcommands: [AppPut.self, AppRemove.self, AppGet.self, AppList.self]
+        subcommands: [AppPut.self, AppRemove.self, AppGet.self, AppList.self, AppReportHealth.self]
     )
 }
 
@@ -22,6 +22,7 @@ struct AppPut: ParsableCommand {
               failoverctl app put app1 --name Shop --hostname lb1.example.net
               failoverctl app put app2 --name "Shop DR" --address 192.0.2.10 --address 2001:db8::10
               failoverctl app put app3 --name Staging --no-web-head
+              failoverctl app put app1 --name Shop --address 192.0.2.10 --check http --check-path /health
             """
     )
 
@@ -34,6 +35,7 @@ struct AppPut: ParsableCommand {
         name: .customLong("address"), help: ArgumentHelp("Web server IPv4/IPv6 address (repeatable).", valueName: "ip"))
     var addresses: [String] = []
     @Flag(name: .customLong("no-web-head"), help: "The app has no web head yet.") var noWebHead = false
+    @OptionGroup var check: HealthCheckOptions
 
     func validate() throws {
         let given = [hostname != nil, !addresses.isEmpty, noWebHead].filter { $0 }.count
@@ -45,7 +47,8 @@ struct AppPut: ParsableCommand {
     func run() throws {
         let webHead: WebHeadArg? =
             hostname.map(WebHeadArg.hostname) ?? (addresses.isEmpty ? nil : .addresses(addresses))
-        try Session(global).run(.appPut(AppPutArgs(app: app, name: name, webHead: webHead)), render: Render.app)
+        try Session(global).run(.appPut(AppPutArgs(app: app, name: name, webHead: webHead, healthCheck: check.arg)),
+                                render: Render.app)
     }
 }
 
@@ -93,6 +96,15 @@ struct Status: ParsableCommand {
     @Argument(help: "The app's id.") var app: String
 
     func run() throws {
-        try Session(global).run(.appStatus(AppIDArgs(app: app)), render: Render.status)
+        let session = try Session(global)
+        let status = try session.call(.appStatus(AppIDArgs(app: app)))
+        let info = try session.call(.appGet(AppIDArgs(app: app)))
+        if global.json {
+            var merged = status.objectValue ?? [:]
+            merged["health"] = info["health"] ?? .null
+            Output.line(JSONValue.object(merged).encoded())
+        } else {
+            Output.line((Render.status(status) ?? status.encoded()) + "\n" + (Render.health(info["health"]) ?? ""))
+        }
     }
 }

@@ -27,9 +27,10 @@ struct GroupCreate: ParsableCommand {
     var address: String?
     @Option(help: ArgumentHelp("The primary app's id.", valueName: "app")) var primary: String?
     @Option(help: ArgumentHelp("The backup app's id.", valueName: "app")) var backup: String?
+    @OptionGroup var policy: PolicyOptions
 
     func run() throws {
-        let args = GroupCreateArgs(address: address, primary: primary, backup: backup)
+        let args = GroupCreateArgs(address: address, primary: primary, backup: backup, policy: policy.args)
         try Session(global).run(.groupCreate(args), render: Render.group)
     }
 }
@@ -55,12 +56,14 @@ struct GroupUpdate: ParsableCommand {
     @Option(help: ArgumentHelp("Set the backup app.", valueName: "app")) var backup: String?
     @Flag(help: "Remove the backup app.") var clearBackup = false
     @Option(help: ArgumentHelp("Only if the group's version is this.", valueName: "n")) var ifVersion: UInt64?
+    @OptionGroup var policy: PolicyOptions
 
     func validate() throws {
         if primary != nil, clearPrimary { throw ValidationError("--primary and --clear-primary exclude each other") }
         if backup != nil, clearBackup { throw ValidationError("--backup and --clear-backup exclude each other") }
-        if primary == nil, !clearPrimary, backup == nil, !clearBackup {
-            throw ValidationError("nothing to change: give --primary, --clear-primary, --backup or --clear-backup")
+        if primary == nil, !clearPrimary, backup == nil, !clearBackup, policy.args.isEmpty {
+            throw ValidationError(
+                "nothing to change: give --primary, --clear-primary, --backup, --clear-backup or a policy option")
         }
     }
 
@@ -70,7 +73,7 @@ struct GroupUpdate: ParsableCommand {
         }
         let args = GroupUpdateArgs(
             address: address, primary: update(primary, clear: clearPrimary), backup: update(backup, clear: clearBackup),
-            ifVersion: ifVersion)
+            ifVersion: ifVersion, policy: policy.args)
         try Session(global).run(.groupUpdate(args), render: Render.group)
     }
 }

@@ -62,7 +62,10 @@ enum Render {
             ("version", String(group.version)),
             ("created", time(group.created)),
             ("updated", time(group.updated)),
-        ])
+        ] + (group.policy.map { policy in
+            [("policy", "auto_failover \(policy.autoFailover ?? false), failback \(policy.failback ?? "manual") after "
+                + "\(policy.failbackAfterSeconds ?? 300) s, min interval \(policy.minSwitchIntervalSeconds ?? 60) s")]
+        } ?? []))
     }
 
     static func groupTable(_ groups: [GroupInfo]) -> String {
@@ -93,9 +96,31 @@ enum Render {
 
     static func app(_ json: JSONValue) -> String? {
         guard let app = AppInfo(json: json) else { return nil }
-        return fields([
+        var rows = [
             ("app", app.app), ("name", app.name), ("web head", webHead(app.webHead)), ("status", app.status.rawValue),
-        ])
+        ]
+        if let check = app.healthCheck {
+            rows.append(("check", check.json.encoded()))
+        }
+        var text = fields(rows)
+        if let health = Render.health(app.health) { text += "\n" + health }
+        return text
+    }
+
+    /// The `health` member of an app: the combined state, then each checker and each address.
+    static func health(_ json: JSONValue?) -> String? {
+        guard let json, !json.isNull, let state = json["state"]?.stringValue else { return nil }
+        var lines = ["health: \(state)" + (json["since"]?.stringValue.map { " since \($0)" } ?? "")]
+        for (name, checker) in (json["checkers"]?.objectValue ?? [:]).sorted(by: { $0.key < $1.key }) {
+            lines.append("  \(name): \(checker["state"]?.stringValue ?? "?")"
+                + (checker["error"]?.stringValue.map { " (\($0))" } ?? ""))
+            for address in checker["addresses"]?.arrayValue ?? [] {
+                let ok = address["ok"]?.boolValue == true
+                lines.append("    \(address["address"]?.stringValue ?? "?")  \(ok ? "ok" : "failing")"
+                    + (address["error"]?.stringValue.map { "  \($0)" } ?? ""))
+            }
+        }
+        return lines.joined(separator: "\n")
     }
 
     static func appTable(_ apps: [AppInfo]) -> String {
@@ -201,6 +226,7 @@ enum Render {
                 + (fields["requested_by"]?.stringValue.map { " by \($0)" } ?? "")
         case .switchDone?:
             summary = "\(text("address")) \(text("from")) -> \(text("to"))"
+                + (fields["reason"]?.stringValue.map { " (\($0))" } ?? "")
         case .switchCancelled?:
             summary = "\(text("address")) to \(text("to")) (\(text("reason")))"
         case .groupChanged?:
@@ -209,6 +235,10 @@ enum Render {
             summary = "\(text("app")) \(text("change"))"
         case .statusChanged?:
             summary = "\(text("app")) \(text("previous")) -> \(text("status"))"
+        case .healthChanged?:
+            summary = "\(text("app")) \(text("previous")) -> \(text("state"))"
+        case .failoverBlocked?:
+            summary = "\(text("address")) stays (\(text("reason")))"
         case nil:
             summary = fields.keys.sorted().compactMap { key in
                 let value = fields[key]!

@@ -245,7 +245,8 @@ struct RequestDecodingTests {
     @Test("every operation of SPEC.md is known by its wire name")
     func operations() {
         let names = [
-            "hello", "app.put", "app.remove", "app.get", "app.list", "app.status", "group.create", "group.update",
+            "hello", "app.put", "app.remove", "app.get", "app.list", "app.status", "app.report_health", "group.create",
+            "group.update",
             "group.switch", "group.cancel", "group.delete", "group.get", "group.list", "export", "watch", "stats",
             "reload",
         ]

@@ -23,7 +23,7 @@ import Testing
                 switch event {
                 case .appChanged(let app): apps[app.id] = app
                 case .appRemoved(let id): apps[id] = nil
-                case .groupChanged(let group), .switchScheduled(let group), .switchDone(let group),
+                case .groupChanged(let group), .switchScheduled(let group), .switchDone(let group, _),
                     .switchCancelled(let group, _):
                     groups[group.address] = group
                 case .groupDeleted(let address):

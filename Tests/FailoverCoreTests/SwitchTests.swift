@@ -27,7 +27,7 @@ import Testing
         group = try #require(model.groups[g1])
         #expect(group.active == .backup && group.pending == nil && group.version == 3 && group.updated == t0 + 30_005)
         #expect(applied == [
-            .switchDone(group),
+            .switchDone(group, reason: .scheduled),
             .statusChanged(app: appID("a1"), old: .online, new: .offline),
             .statusChanged(app: appID("a2"), old: .offline, new: .online),
         ])
@@ -88,7 +88,7 @@ import Testing
         let events = try schedule(&model, due: t0 + 5, at: t0 + 5)
         let group = try #require(model.groups[g1])
         #expect(group.active == .backup && group.pending == nil)
-        #expect(events.first == .switchDone(group))
+        #expect(events.first == .switchDone(group, reason: .manual))
         #expect(model.status(of: appID("a2")).state == .online)
         // And back at once.
         try schedule(&model, to: .primary, due: t0 + 6, at: t0 + 6)

@@ -81,5 +81,16 @@ func sampleMutations() -> [Mutation] {
         .switchApply(address: g1, expectedDue: t0 + 30_000, now: t0 + 30_001),
         .groupDelete(address: g2),
         .appRemove(appID("a2")),
+        // Health checks and policies (journal tags 9 to 12, snapshot format 3).
+        .appPut(makeApp("a5").with(healthCheck: try! HealthCheck(
+            kind: .https, port: 8443, path: "/health?deep=1", host: "shop.example.com", expect: 200...204, interval: 5,
+            timeout: 2, fall: 2, rise: 3, insecure: true))),
+        .appPut(makeApp("a6", host: nil).with(healthCheck: try! HealthCheck(kind: .tcp, port: 5432))),
+        .groupCreate(address: address("100-000-003"), primary: appID("a5"), backup: appID("a6"), now: t0 + 30_002,
+                     policy: try! GroupPolicy(autoFailover: true, failback: .auto, failbackAfter: 120,
+                                              minSwitchInterval: 30)),
+        .groupUpdate(address: g1, primary: .keep, backup: .keep, ifVersion: nil, now: t0 + 30_003,
+                     policy: try! GroupPolicy(autoFailover: true)),
+        .healthSwitch(address: g1, to: .primary, expectedVersion: 5, now: t0 + 30_004),
     ]
 }

@@ -107,7 +107,7 @@ import Testing
         _ = metrics.measureSnapshotBuild { 42 }
         let group = Group(address: try #require(GroupAddress(value: 123_456_789)), primary: try AppID("a"),
                           backup: try AppID("b"), created: 0, updated: 0)
-        metrics.record([.switchScheduled(group), .switchDone(group), .switchDone(group), .groupDeleted(group.address)])
+        metrics.record([.switchScheduled(group), .switchDone(group, reason: .manual), .switchDone(group, reason: .health), .groupDeleted(group.address)])
 
         let text = String(decoding: await exporter.render(), as: UTF8.self)
         let lines = Set(samples(text))
