@@ -95,7 +95,18 @@ public actor FailoverService {
         logger: Logger, clock: @escaping @Sendable () -> Int64 = WallClock.preciseMilliseconds,
         metrics: ServiceMetrics = .disabled, compactAfter: Int? = nil
     ) throws(FailoverError) {
-        let (store, model, warnings) = try StateStore.open(directory: stateDirectory)
+        try self.init(stateDirectory: stateDirectory, zone: zone, ttl: ttl, defaultDelaySeconds: defaultDelaySeconds,
+                      snapshots: snapshots, logger: logger, clock: clock, metrics: metrics, compactAfter: compactAfter,
+                      io: .system)
+    }
+
+    /// As above, with the journal's system calls given (tests inject failures).
+    package init(
+        stateDirectory: String, zone: StaticZone, ttl: UInt32, defaultDelaySeconds: Double, snapshots: SnapshotStore,
+        logger: Logger, clock: @escaping @Sendable () -> Int64, metrics: ServiceMetrics, compactAfter: Int?,
+        io: FileIO
+    ) throws(FailoverError) {
+        let (store, model, warnings) = try StateStore.open(directory: stateDirectory, io: io)
         for warning in warnings { logger.warning("\(warning)") }
         self.store = store
         self.model = model
@@ -224,6 +235,12 @@ public actor FailoverService {
     }
 
     /// Group commit: every request that arrived meanwhile shares one fsync.
+    ///
+    /// When the batch cannot be made durable, the model goes back to before
+    /// the batch and every request of it is answered `unavailable`, whether
+    /// it changed something, changed nothing, or was refused: each was
+    /// judged against a model holding the batch's earlier changes, so none of
+    /// those answers holds any more (a retry is judged afresh).
     private func flush() {
         while true {
             let batch = takeBatch()
@@ -259,10 +276,7 @@ public actor FailoverService {
                     model.revert(undo)
                     failedCommits += accepted.count
                     logger.error("cannot make \(accepted.count) change(s) durable: \(error.message)")
-                    results = results.map { result in
-                        if case .success(let commit) = result, commit.changed { return .failure(error) }
-                        return result
-                    }
+                    results = Array(repeating: .failure(error), count: batch.count)
                     allEvents = []
                 }
             }
@@ -325,7 +339,7 @@ public actor FailoverService {
             try store.compact(model: model)
             logger.info("state compacted: \(model.groups.count) groups in the snapshot, journal emptied")
         } catch {
-            logger.error("compaction failed (the journal keeps growing; state is safe): \(error.message)")
+            logger.error("compaction failed (state is safe): \(error.message)")
         }
     }
 
