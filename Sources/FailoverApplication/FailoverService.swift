@@ -35,8 +35,14 @@ public actor FailoverService {
     struct Request: Sendable {
         var build: MutationBuilder
         var view: CommitView?
+        /// Who asked, for the audit line and `watch`; nil for the daemon's own changes (a switch falling due).
+        var author: ChangeAuthor?
         var completion: Completion
     }
+
+    /// Told of every durable batch: its events, who caused each (parallel to the events), the model after it
+    /// and the commit time.
+    public typealias Listener = @Sendable ([ModelEvent], [ChangeAuthor?], FailoverModel, Int64) -> Void
 
     /// Journal records after which the state is compacted into a new snapshot
     /// when the configuration sets none: 50,000 or the model's size (apps +
@@ -65,7 +71,7 @@ public actor FailoverService {
     /// Requests in arrival order; filled without awaiting the actor, so one
     /// connection's pipelined requests commit in the order they were sent.
     private nonisolated let inbox = Mutex(Inbox())
-    private var listeners: [UUID: @Sendable ([ModelEvent], FailoverModel, Int64) -> Void] = [:]
+    private var listeners: [UUID: Listener] = [:]
     private var batchObservers: [@Sendable () -> Void] = []
     /// Told of every published snapshot: old, new, the groups whose records
     /// may differ, and whether the static zone changed (transfers, NOTIFY).
@@ -185,7 +191,7 @@ public actor FailoverService {
 
     /// Registers a listener for committed events; returns its key. Listeners
     /// run inside the actor and must not keep the model.
-    public func addListener(_ listener: @escaping @Sendable ([ModelEvent], FailoverModel, Int64) -> Void) -> UUID {
+    public func addListener(_ listener: @escaping Listener) -> UUID {
         let key = UUID()
         listeners[key] = listener
         return key
@@ -206,18 +212,20 @@ public actor FailoverService {
     /// another commit in that order. `completion` runs once the change is on
     /// disk and in the published snapshot (read-your-writes), or with the
     /// reason it was refused (nothing changed then).
+    /// `author` is logged with the change and shown to watchers.
     public nonisolated func submit(
-        _ build: @escaping MutationBuilder, view: CommitView? = nil, completion: @escaping Completion
+        _ build: @escaping MutationBuilder, view: CommitView? = nil, author: ChangeAuthor? = nil,
+        completion: @escaping Completion
     ) {
         let startFlush = inbox.withLock { inbox -> Bool in
-            inbox.requests.append(Request(build: build, view: view, completion: completion))
+            inbox.requests.append(Request(build: build, view: view, author: author, completion: completion))
             defer { inbox.flushScheduled = true }
             return !inbox.flushScheduled
         }
         if startFlush { Task { await self.flush() } }
     }
 
-    /// Applies one mutation, durably; see ``submit(_:view:completion:)``.
+    /// Applies one mutation, durably; see ``submit(_:view:author:completion:)``.
     public nonisolated func commit(_ build: @escaping MutationBuilder, view: CommitView? = nil) async
         -> Result<Commit, FailoverError>
     {
@@ -248,8 +256,10 @@ public actor FailoverService {
             let now = clock()
             var undo = FailoverModel.Undo()
             var accepted: [Mutation] = []
+            var acceptedAuthors: [ChangeAuthor?] = []
             var results: [Result<Commit, FailoverError>] = []
             var allEvents: [ModelEvent] = []
+            var eventAuthors: [ChangeAuthor?] = []
             results.reserveCapacity(batch.count)
             for request in batch {
                 do {
@@ -257,7 +267,9 @@ public actor FailoverService {
                     let events = try model.apply(mutation, recordingInto: &undo)
                     if !events.isEmpty {
                         accepted.append(mutation)
+                        acceptedAuthors.append(request.author)
                         allEvents += events
+                        eventAuthors += repeatElement(request.author, count: events.count)
                     }
                     let view = request.view?(model, events)
                     results.append(.success(Commit(events: events, at: now, view: view)))
@@ -278,20 +290,38 @@ public actor FailoverService {
                     logger.error("cannot make \(accepted.count) change(s) durable: \(error.message)")
                     results = Array(repeating: .failure(error), count: batch.count)
                     allEvents = []
+                    accepted = []
                 }
             }
             for (index, request) in batch.enumerated() {
                 request.completion(results[index])
             }
             for observer in batchObservers { observer() }
+            // After the replies: the audit lines cost about as much as the commit itself (see audit(_:by:)).
+            audit(accepted, by: acceptedAuthors)
             if !allEvents.isEmpty {
-                for listener in listeners.values { listener(allEvents, model, now) }
+                for listener in listeners.values { listener(allEvents, eventAuthors, model, now) }
             }
             let threshold = compactionThreshold
                 ?? max(Self.defaultCompactionThreshold, model.groups.count + model.apps.count)
             if store.journalRecords >= threshold {
                 compact()
             }
+        }
+    }
+
+    /// One info line per durable change a control client asked for, naming the peer's user, uid and pid in the
+    /// message and in the journal fields USER=, UID=, PID= (and GROUP= for a group):
+    /// `journalctl -u failoverd UID=1000`. The daemon's own changes (switches falling due) are logged by
+    /// ``logSwitches(_:)``.
+    private func audit(_ mutations: [Mutation], by authors: [ChangeAuthor?]) {
+        guard logger.logLevel <= .info else { return }
+        for (mutation, author) in zip(mutations, authors) {
+            guard let author else { continue }
+            var metadata = author.metadata
+            if let group = mutation.auditGroup { metadata["group"] = "\(group)" }
+            logger.info("change by \(author.name) (uid \(author.uid), pid \(author.pid)): \(mutation.auditSummary)",
+                        metadata: metadata)
         }
     }
 

@@ -251,7 +251,7 @@ public final class Daemon: ControlHost, @unchecked Sendable {
     private func startControl(_ service: FailoverService, loops: MultiThreadedEventLoopGroup, passedControl: Int32?,
                               metrics: ServiceMetrics, recordMetrics: Bool) async throws {
         if recordMetrics {
-            _ = await service.addListener { events, _, _ in metrics.record(events) }
+            _ = await service.addListener { events, _, _, _ in metrics.record(events) }
         }
         let notifier = NotifySender(targets: config.notify, keys: config.transfer.keys, origin: config.origin,
                                     logger: logger)
