@@ -65,6 +65,7 @@ public actor FailoverService {
     public nonisolated let defaultDelayMilliseconds: Int64
     private let snapshots: SnapshotStore
     private let logger: Logger
+    private let auditTrail: AuditTrail
     private let clock: @Sendable () -> Int64
     private let metrics: ServiceMetrics
     private var scheduler: SwitchScheduler? = nil
@@ -121,6 +122,7 @@ public actor FailoverService {
         self.defaultDelayMilliseconds = Int64(defaultDelaySeconds * 1000)
         self.snapshots = snapshots
         self.logger = logger
+        self.auditTrail = AuditTrail(logger: logger)
         self.clock = clock
         self.metrics = metrics
         self.compactionThreshold = compactAfter.map { max(1, $0) }
@@ -154,6 +156,11 @@ public actor FailoverService {
     public func stopScheduler() {
         scheduler?.stop()
         scheduler = nil
+    }
+
+    /// Returns once every audit line of the changes so far is written (a clean stop).
+    public func drainAudit() {
+        auditTrail.drain()
     }
 
     /// Runs `body` on the current model inside the actor; the model is not
@@ -297,8 +304,7 @@ public actor FailoverService {
                 request.completion(results[index])
             }
             for observer in batchObservers { observer() }
-            // After the replies: the audit lines cost about as much as the commit itself (see audit(_:by:)).
-            audit(accepted, by: acceptedAuthors)
+            auditTrail.record(accepted, by: acceptedAuthors)
             if !allEvents.isEmpty {
                 for listener in listeners.values { listener(allEvents, eventAuthors, model, now) }
             }
@@ -307,21 +313,6 @@ public actor FailoverService {
             if store.journalRecords >= threshold {
                 compact()
             }
-        }
-    }
-
-    /// One info line per durable change a control client asked for, naming the peer's user, uid and pid in the
-    /// message and in the journal fields USER=, UID=, PID= (and GROUP= for a group):
-    /// `journalctl -u failoverd UID=1000`. The daemon's own changes (switches falling due) are logged by
-    /// ``logSwitches(_:)``.
-    private func audit(_ mutations: [Mutation], by authors: [ChangeAuthor?]) {
-        guard logger.logLevel <= .info else { return }
-        for (mutation, author) in zip(mutations, authors) {
-            guard let author else { continue }
-            var metadata = author.metadata
-            if let group = mutation.auditGroup { metadata["group"] = "\(group)" }
-            logger.info("change by \(author.name) (uid \(author.uid), pid \(author.pid)): \(mutation.auditSummary)",
-                        metadata: metadata)
         }
     }
 

@@ -448,6 +448,7 @@ public final class Daemon: ControlHost, @unchecked Sendable {
         // A snapshot with an empty journal lets the next start serve a large
         // state straight from the file.
         if let service, await service.journalRecords > 0 { await service.compact() }
+        await service?.drainAudit()
         if service != nil, !config.transfer.rules.isEmpty {
             TransferLogFile.save(transferLog, directory: config.stateDirectory, logger: logger)
         }
