@@ -38,12 +38,14 @@ extension Integration {
             var damages = (truncated: 0, zeroed: 0, zeroedWithLaterRecords: 0)
             var totals = (acknowledged: 0, unacknowledgedApplied: 0)
             let started = Date()
+            var kills = 0
             for run in 1...Self.runs {
                 let streams = (0..<Self.clients).map { ClientStream(client: $0, first: next[$0]) }
                 let group = DispatchGroup()
                 for stream in streams { try stream.start(socket: daemon.controlSocket, group: group) }
                 usleep(UInt32.random(in: 20_000...400_000, using: &random))
                 daemon.kill9()
+                kills += 1
                 for stream in streams { stream.stop() }
                 group.wait()
 
@@ -85,7 +87,7 @@ extension Integration {
                 if problems.count > 20 { break }
             }
             let summary = """
-                CrashPropertyTests: \(Self.runs) SIGKILLs in \(String(format: "%.1f", Date().timeIntervalSince(started))) s, \
+                CrashPropertyTests: \(kills) of \(Self.runs) SIGKILLs in \(String(format: "%.1f", Date().timeIntervalSince(started))) s, \
                 \(totals.acknowledged) changes acknowledged, \(totals.unacknowledgedApplied) unacknowledged found applied, \
                 journal damaged \(damages.truncated) times by truncation and \(damages.zeroed) by zeroing \
                 (\(damages.zeroedWithLaterRecords) with later records of the batch intact), seed \(Self.seed)
