@@ -31,9 +31,9 @@ public final class ControlDispatcher: Sendable {
     public func subscribeEvents(isWanted: @escaping @Sendable () -> Bool,
                                 deliver: @escaping @Sendable ([[UInt8]]) -> Void) async {
         let origin = origin
-        _ = await service.addListener { events, model, at in
+        _ = await service.addListener { events, authors, model, at in
             guard isWanted() else { return }
-            deliver(ModelViews.events(events, model: model, origin: origin, at: at).map(\.line))
+            deliver(ModelViews.events(events, authors: authors, model: model, origin: origin, at: at).map(\.line))
         }
     }
 
@@ -48,7 +48,7 @@ public final class ControlDispatcher: Sendable {
         await service.summary.serial
     }
 
-    /// Runs a read (`*.get`, `*.list`, `stats`, `export`, ...); mutations go through ``submit(_:completion:)``.
+    /// Runs a read (`*.get`, `*.list`, `stats`, `export`, ...); mutations go through ``submit(_:author:completion:)``.
     public func handle(_ command: ControlCommand) async throws(ControlError) -> JSONValue {
         guard !command.operation.isMutation else {
             throw .internal("\(command.operation.name) changes state: it goes through submit(_:completion:)")
@@ -61,11 +61,11 @@ public final class ControlDispatcher: Sendable {
     /// JSON value. Mutations submitted one after another commit in that
     /// order. Throws at once, without calling `completion`, for a command
     /// whose arguments are invalid or that only reads (`internal`).
-    public func submit(_ command: ControlCommand,
+    public func submit(_ command: ControlCommand, author: ChangeAuthor? = nil,
                        completion: @escaping @Sendable (Result<[UInt8], ControlError>) -> Void) throws(ControlError)
     {
         let (build, view) = try mutation(command)
-        service.submit(build, view: view) { result in
+        service.submit(build, view: view, author: author) { result in
             switch result {
             case .success(let commit):
                 if let view = commit.view {

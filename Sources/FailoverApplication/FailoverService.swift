@@ -35,8 +35,14 @@ public actor FailoverService {
     struct Request: Sendable {
         var build: MutationBuilder
         var view: CommitView?
+        /// Who asked, for the audit line and `watch`; nil for the daemon's own changes (a switch falling due).
+        var author: ChangeAuthor?
         var completion: Completion
     }
+
+    /// Told of every durable batch: its events, who caused each (parallel to the events), the model after it
+    /// and the commit time.
+    public typealias Listener = @Sendable ([ModelEvent], [ChangeAuthor?], FailoverModel, Int64) -> Void
 
     /// Journal records after which the state is compacted into a new snapshot
     /// when the configuration sets none: 50,000 or the model's size (apps +
@@ -59,13 +65,14 @@ public actor FailoverService {
     public nonisolated let defaultDelayMilliseconds: Int64
     private let snapshots: SnapshotStore
     private let logger: Logger
+    private let auditTrail: AuditTrail
     private let clock: @Sendable () -> Int64
     private let metrics: ServiceMetrics
     private var scheduler: SwitchScheduler? = nil
     /// Requests in arrival order; filled without awaiting the actor, so one
     /// connection's pipelined requests commit in the order they were sent.
     private nonisolated let inbox = Mutex(Inbox())
-    private var listeners: [UUID: @Sendable ([ModelEvent], FailoverModel, Int64) -> Void] = [:]
+    private var listeners: [UUID: Listener] = [:]
     private var batchObservers: [@Sendable () -> Void] = []
     /// Told of every published snapshot: old, new, the groups whose records
     /// may differ, and whether the static zone changed (transfers, NOTIFY).
@@ -95,7 +102,18 @@ public actor FailoverService {
         logger: Logger, clock: @escaping @Sendable () -> Int64 = WallClock.preciseMilliseconds,
         metrics: ServiceMetrics = .disabled, compactAfter: Int? = nil
     ) throws(FailoverError) {
-        let (store, model, warnings) = try StateStore.open(directory: stateDirectory)
+        try self.init(stateDirectory: stateDirectory, zone: zone, ttl: ttl, defaultDelaySeconds: defaultDelaySeconds,
+                      snapshots: snapshots, logger: logger, clock: clock, metrics: metrics, compactAfter: compactAfter,
+                      io: .system)
+    }
+
+    /// As above, with the journal's system calls given (tests inject failures).
+    package init(
+        stateDirectory: String, zone: StaticZone, ttl: UInt32, defaultDelaySeconds: Double, snapshots: SnapshotStore,
+        logger: Logger, clock: @escaping @Sendable () -> Int64, metrics: ServiceMetrics, compactAfter: Int?,
+        io: FileIO
+    ) throws(FailoverError) {
+        let (store, model, warnings) = try StateStore.open(directory: stateDirectory, io: io)
         for warning in warnings { logger.warning("\(warning)") }
         self.store = store
         self.model = model
@@ -104,6 +122,7 @@ public actor FailoverService {
         self.defaultDelayMilliseconds = Int64(defaultDelaySeconds * 1000)
         self.snapshots = snapshots
         self.logger = logger
+        self.auditTrail = AuditTrail(logger: logger)
         self.clock = clock
         self.metrics = metrics
         self.compactionThreshold = compactAfter.map { max(1, $0) }
@@ -137,6 +156,11 @@ public actor FailoverService {
     public func stopScheduler() {
         scheduler?.stop()
         scheduler = nil
+    }
+
+    /// Returns once every audit line of the changes so far is written (a clean stop).
+    public func drainAudit() {
+        auditTrail.drain()
     }
 
     /// Runs `body` on the current model inside the actor; the model is not
@@ -174,7 +198,7 @@ public actor FailoverService {
 
     /// Registers a listener for committed events; returns its key. Listeners
     /// run inside the actor and must not keep the model.
-    public func addListener(_ listener: @escaping @Sendable ([ModelEvent], FailoverModel, Int64) -> Void) -> UUID {
+    public func addListener(_ listener: @escaping Listener) -> UUID {
         let key = UUID()
         listeners[key] = listener
         return key
@@ -195,18 +219,20 @@ public actor FailoverService {
     /// another commit in that order. `completion` runs once the change is on
     /// disk and in the published snapshot (read-your-writes), or with the
     /// reason it was refused (nothing changed then).
+    /// `author` is logged with the change and shown to watchers.
     public nonisolated func submit(
-        _ build: @escaping MutationBuilder, view: CommitView? = nil, completion: @escaping Completion
+        _ build: @escaping MutationBuilder, view: CommitView? = nil, author: ChangeAuthor? = nil,
+        completion: @escaping Completion
     ) {
         let startFlush = inbox.withLock { inbox -> Bool in
-            inbox.requests.append(Request(build: build, view: view, completion: completion))
+            inbox.requests.append(Request(build: build, view: view, author: author, completion: completion))
             defer { inbox.flushScheduled = true }
             return !inbox.flushScheduled
         }
         if startFlush { Task { await self.flush() } }
     }
 
-    /// Applies one mutation, durably; see ``submit(_:view:completion:)``.
+    /// Applies one mutation, durably; see ``submit(_:view:author:completion:)``.
     public nonisolated func commit(_ build: @escaping MutationBuilder, view: CommitView? = nil) async
         -> Result<Commit, FailoverError>
     {
@@ -224,6 +250,12 @@ public actor FailoverService {
     }
 
     /// Group commit: every request that arrived meanwhile shares one fsync.
+    ///
+    /// When the batch cannot be made durable, the model goes back to before
+    /// the batch and every request of it is answered `unavailable`, whether
+    /// it changed something, changed nothing, or was refused: each was
+    /// judged against a model holding the batch's earlier changes, so none of
+    /// those answers holds any more (a retry is judged afresh).
     private func flush() {
         while true {
             let batch = takeBatch()
@@ -231,8 +263,10 @@ public actor FailoverService {
             let now = clock()
             var undo = FailoverModel.Undo()
             var accepted: [Mutation] = []
+            var acceptedAuthors: [ChangeAuthor?] = []
             var results: [Result<Commit, FailoverError>] = []
             var allEvents: [ModelEvent] = []
+            var eventAuthors: [ChangeAuthor?] = []
             results.reserveCapacity(batch.count)
             for request in batch {
                 do {
@@ -240,7 +274,9 @@ public actor FailoverService {
                     let events = try model.apply(mutation, recordingInto: &undo)
                     if !events.isEmpty {
                         accepted.append(mutation)
+                        acceptedAuthors.append(request.author)
                         allEvents += events
+                        eventAuthors += repeatElement(request.author, count: events.count)
                     }
                     let view = request.view?(model, events)
                     results.append(.success(Commit(events: events, at: now, view: view)))
@@ -259,19 +295,18 @@ public actor FailoverService {
                     model.revert(undo)
                     failedCommits += accepted.count
                     logger.error("cannot make \(accepted.count) change(s) durable: \(error.message)")
-                    results = results.map { result in
-                        if case .success(let commit) = result, commit.changed { return .failure(error) }
-                        return result
-                    }
+                    results = Array(repeating: .failure(error), count: batch.count)
                     allEvents = []
+                    accepted = []
                 }
             }
             for (index, request) in batch.enumerated() {
                 request.completion(results[index])
             }
             for observer in batchObservers { observer() }
+            auditTrail.record(accepted, by: acceptedAuthors)
             if !allEvents.isEmpty {
-                for listener in listeners.values { listener(allEvents, model, now) }
+                for listener in listeners.values { listener(allEvents, eventAuthors, model, now) }
             }
             let threshold = compactionThreshold
                 ?? max(Self.defaultCompactionThreshold, model.groups.count + model.apps.count)
@@ -325,7 +360,7 @@ public actor FailoverService {
             try store.compact(model: model)
             logger.info("state compacted: \(model.groups.count) groups in the snapshot, journal emptied")
         } catch {
-            logger.error("compaction failed (the journal keeps growing; state is safe): \(error.message)")
+            logger.error("compaction failed (state is safe): \(error.message)")
         }
     }
 

@@ -100,7 +100,7 @@ public final class HealthMonitor: Sendable {
     /// Starts following the service's commits (switches for damping, removed apps and groups) and the
     /// evaluation loop.
     public func start() async {
-        _ = await service.addListener { [weak self] events, _, at in self?.observe(events, at: at) }
+        _ = await service.addListener { [weak self] events, _, _, at in self?.observe(events, at: at) }
         let loop = Task { [weak self] in
             var ticks = 0
             while !Task.isCancelled {

@@ -68,29 +68,37 @@ enum ModelViews {
         ControlError(ControlError.Code(rawValue: error.code.rawValue), error.message)
     }
 
-    /// Event lines for watchers.
-    static func events(_ events: [ModelEvent], model: FailoverModel, origin: DomainName, at: Int64) -> [ControlEvent] {
-        events.map { event in
-            switch event {
-            case .switchScheduled(let g):
-                return .switchScheduled(group(g, origin: origin), reason: SwitchReason.manual.rawValue, at: at)
-            case .switchDone(let g, let reason):
-                return .switchDone(group(g, origin: origin), from: role(g.active.other), reason: reason.rawValue, at: at)
-            case .switchCancelled(let g, let cancelled):
-                let reason: SwitchCancelReason = g.app(for: cancelled.to) == nil ? .appCleared : .requested
-                return .switchCancelled(group(g, origin: origin), to: role(cancelled.to), reason: reason, at: at)
-            case .groupChanged(let g):
-                return .groupChanged(address: g.address.description, change: g.version == 1 ? .created : .updated,
-                                     group: group(g, origin: origin), at: at)
-            case .groupDeleted(let address):
-                return .groupChanged(address: address.description, change: .deleted, group: nil, at: at)
-            case .appChanged(let a):
-                return .appChanged(app: a.id.rawValue, change: .updated, info: app(a, model: model), at: at)
-            case .appRemoved(let id):
-                return .appChanged(app: id.rawValue, change: .deleted, info: nil, at: at)
-            case .statusChanged(let id, let old, let new):
-                return .statusChanged(app: id.rawValue, status: status(new), previous: status(old), at: at)
-            }
+    /// Event lines for watchers; `authors` (parallel to `events`) fills `by` where a control client asked.
+    static func events(_ events: [ModelEvent], authors: [ChangeAuthor?], model: FailoverModel, origin: DomainName,
+                       at: Int64) -> [ControlEvent]
+    {
+        zip(events, authors).map { event, author in
+            var line = self.event(event, model: model, origin: origin, at: at)
+            if let author { line.fields["by"] = author.json }
+            return line
+        }
+    }
+
+    private static func event(_ event: ModelEvent, model: FailoverModel, origin: DomainName, at: Int64) -> ControlEvent {
+        switch event {
+        case .switchScheduled(let g):
+            return .switchScheduled(group(g, origin: origin), reason: SwitchReason.manual.rawValue, at: at)
+        case .switchDone(let g, let reason):
+            return .switchDone(group(g, origin: origin), from: role(g.active.other), reason: reason.rawValue, at: at)
+        case .switchCancelled(let g, let cancelled):
+            let reason: SwitchCancelReason = g.app(for: cancelled.to) == nil ? .appCleared : .requested
+            return .switchCancelled(group(g, origin: origin), to: role(cancelled.to), reason: reason, at: at)
+        case .groupChanged(let g):
+            return .groupChanged(address: g.address.description, change: g.version == 1 ? .created : .updated,
+                                 group: group(g, origin: origin), at: at)
+        case .groupDeleted(let address):
+            return .groupChanged(address: address.description, change: .deleted, group: nil, at: at)
+        case .appChanged(let a):
+            return .appChanged(app: a.id.rawValue, change: .updated, info: app(a, model: model), at: at)
+        case .appRemoved(let id):
+            return .appChanged(app: id.rawValue, change: .deleted, info: nil, at: at)
+        case .statusChanged(let id, let old, let new):
+            return .statusChanged(app: id.rawValue, status: status(new), previous: status(old), at: at)
         }
     }
 }

@@ -1,12 +1,12 @@
 import Glibc
 
 /// A failed system call: which call, on which path, and the errno.
-struct SystemCallError: Error, CustomStringConvertible {
+package struct SystemCallError: Error, CustomStringConvertible {
     var call: String
     var path: String
     var code: Int32
 
-    var description: String { "\(call) \(path): \(errnoText(code)) (errno \(code))" }
+    package var description: String { "\(call) \(path): \(errnoText(code)) (errno \(code))" }
 }
 
 /// The text of an errno value, e.g. "No space left on device".
@@ -16,11 +16,17 @@ func errnoText(_ code: Int32) -> String {
 }
 
 /// The system calls the journal's durability rests on; tests swap them to inject ENOSPC, EIO, short writes.
-struct FileIO: Sendable {
-    var write: @Sendable (_ fd: Int32, _ bytes: UnsafeRawBufferPointer) -> Int
-    var fsync: @Sendable (_ fd: Int32) -> Int32
+package struct FileIO: Sendable {
+    package var write: @Sendable (_ fd: Int32, _ bytes: UnsafeRawBufferPointer) -> Int
+    package var fsync: @Sendable (_ fd: Int32) -> Int32
 
-    static let system = FileIO(
+    package init(write: @escaping @Sendable (_ fd: Int32, _ bytes: UnsafeRawBufferPointer) -> Int,
+                 fsync: @escaping @Sendable (_ fd: Int32) -> Int32) {
+        self.write = write
+        self.fsync = fsync
+    }
+
+    package static let system = FileIO(
         write: { fd, bytes in Glibc.write(fd, bytes.baseAddress, bytes.count) },
         fsync: { fd in Glibc.fsync(fd) }
     )

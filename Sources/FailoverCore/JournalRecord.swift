@@ -2,10 +2,16 @@ import Foundation
 
 /// One journal record: `[4-byte big-endian payload length][4-byte big-endian CRC-32C of payload][payload]`.
 ///
-/// The payload is binary (``MutationBinary``, first byte 0x02); journals
-/// written by earlier versions hold the JSON of `{"seq": N, "mutation": {...}}`
-/// (first byte `{`), which is still read.
+/// The payload is binary (``MutationBinary``, first byte 0x03, or 0x02 for a
+/// record without its batch); journals written by earlier versions hold the
+/// JSON of `{"seq": N, "mutation": {...}}` (first byte `{`), which is still read.
 struct JournalRecord: Codable, Equatable {
+    /// The sequence numbers of the batch a record was written in (one write, one fsync).
+    struct Batch: Equatable {
+        var first: UInt64
+        var last: UInt64
+    }
+
     /// Header: length then checksum, 4 bytes each.
     static let headerSize = 8
     /// Largest payload accepted on read; a mutation is under 4 KiB, so a bigger length is damage.
@@ -13,15 +19,21 @@ struct JournalRecord: Codable, Equatable {
 
     var seq: UInt64
     var mutation: Mutation
+    /// Nil in records of earlier versions (and in the JSON of format 1).
+    var batch: Batch? = nil
+
+    private enum CodingKeys: String, CodingKey {
+        case seq, mutation
+    }
 
     /// The framed bytes of this record.
     func encoded() -> [UInt8] {
-        Self.framed(MutationBinary.encode(seq: seq, mutation))
+        Self.framed(MutationBinary.encode(seq: seq, mutation, batch: batch))
     }
 
     /// Appends the framed bytes of this record to `bytes` (one buffer for a whole batch).
     func encode(into bytes: inout [UInt8]) {
-        let payload = MutationBinary.encode(seq: seq, mutation)
+        let payload = MutationBinary.encode(seq: seq, mutation, batch: batch)
         Self.appendBigEndian(UInt32(payload.count), to: &bytes)
         Self.appendBigEndian(CRC32C.checksum(payload), to: &bytes)
         bytes += payload
@@ -38,7 +50,7 @@ struct JournalRecord: Codable, Equatable {
 
     /// Reads a payload of either format.
     static func decode(_ payload: ArraySlice<UInt8>) throws -> JournalRecord {
-        if payload.first == MutationBinary.marker {
+        if let first = payload.first, MutationBinary.isMarker(first) {
             do {
                 return try MutationBinary.decode(payload)
             } catch {
@@ -94,19 +106,21 @@ struct JournalScan {
     var entries: [Entry] = []
     var ending: Ending = .clean
 
-    /// Splits `bytes` into records. A bad record counts as a torn tail only when no valid record starts after
-    /// it: a crash can leave a partial or garbled last write, but never a good record behind a bad one.
+    /// Splits `bytes` into records.
+    ///
+    /// A bad record counts as a torn tail (cut off at its offset) when no valid record starts after it: a crash
+    /// can leave a partial or garbled last write, but never a good record behind a bad one, except within the
+    /// last batch. A batch goes out in one write, and pages of an unfinished write can reach the disk in any
+    /// order, so a crash before its fsync completed may zero an earlier record of the batch and keep a later
+    /// one. Damage followed only by records of the batch it lies in (by their batch header) is therefore a torn
+    /// tail too: that batch was never acknowledged. Anything else after damage is corruption.
     init(_ bytes: [UInt8]) {
         var offset = 0
         var lastSeq: UInt64?
         while offset < bytes.count {
             switch Self.frame(bytes, at: offset) {
             case .failure(let problem):
-                if Self.validRecordExists(in: bytes, after: offset) {
-                    ending = .corrupt(offset: offset, reason: "\(problem.reason), and valid records follow it")
-                } else {
-                    ending = .tornTail(offset: offset, reason: problem.reason)
-                }
+                ending = Self.classifyDamage(in: bytes, at: offset, reason: problem.reason, before: entries.last?.record)
                 return
             case .success(let payload):
                 let record: JournalRecord
@@ -125,6 +139,35 @@ struct JournalScan {
                 offset = payload.upperBound
             }
         }
+    }
+
+    /// Decides what bad bytes at `offset` are, given the last good record before them.
+    private static func classifyDamage(in bytes: [UInt8], at offset: Int, reason: String,
+                                       before previous: JournalRecord?) -> Ending
+    {
+        let later = validRecords(in: bytes, after: offset)
+        guard let first = later.first else { return .tornTail(offset: offset, reason: reason) }
+        let corrupt = Ending.corrupt(offset: offset, reason: "\(reason), and valid records follow it")
+        // Every later record must be of one batch, in order, with a header naming it.
+        guard let batch = first.record?.batch else { return corrupt }
+        var seq = previous?.seq ?? 0
+        for entry in later {
+            guard let record = entry.record, record.batch == batch, record.seq > seq else { return corrupt }
+            seq = record.seq
+        }
+        // That batch is the one the damage lies in: the batch of the record before it, or, when that one ended
+        // right before the damage, the next one (no whole batch lost in between).
+        if let previous {
+            if let previousBatch = previous.batch, previous.seq < previousBatch.last {
+                guard previousBatch == batch else { return corrupt }
+            } else {
+                guard batch.first == previous.seq + 1 else { return corrupt }
+            }
+        }
+        return .tornTail(
+            offset: offset,
+            reason: "\(reason); \(later.count) later record(s) of the same unfinished batch "
+                + "(sequence \(batch.first)...\(batch.last)) dropped with it")
     }
 
     struct FrameProblem: Error {
@@ -152,18 +195,23 @@ struct JournalScan {
         return .success(payload)
     }
 
-    /// Whether a whole record with a good checksum and a payload of either format starts anywhere after `offset`.
-    static func validRecordExists(in bytes: [UInt8], after offset: Int) -> Bool {
+    /// The records with a whole frame and a good checksum starting after `offset`, each found by trying every
+    /// byte offset after the previous one, with the record when it decodes.
+    static func validRecords(in bytes: [UInt8], after offset: Int) -> [(offset: Int, record: JournalRecord?)] {
+        var found: [(offset: Int, record: JournalRecord?)] = []
         var candidate = offset + 1
         while candidate + JournalRecord.headerSize < bytes.count {
-            defer { candidate += 1 }
             // Lengths are at most 1 MiB, so the first length byte is 0: skips most offsets cheaply.
             let first = bytes[candidate + JournalRecord.headerSize]
-            guard bytes[candidate] == 0, first == MutationBinary.marker || first == UInt8(ascii: "{") else {
+            guard bytes[candidate] == 0, MutationBinary.isMarker(first) || first == UInt8(ascii: "{"),
+                case .success(let payload) = frame(bytes, at: candidate)
+            else {
+                candidate += 1
                 continue
             }
-            if case .success = frame(bytes, at: candidate) { return true }
+            found.append((candidate, try? JournalRecord.decode(bytes[payload])))
+            candidate = payload.upperBound
         }
-        return false
+        return found
     }
 }

@@ -2,16 +2,30 @@
 /// then the mutation as a tag byte and its fields, in ``SnapshotBinary``'s
 /// encoding. Format 1 payloads are JSON objects (they start with `{`) and
 /// are still read. Tags 9 to 12 came with health checks: a mutation without
-/// a health check or policy is written with its old tag, so such a journal
-/// stays readable by a failoverd that predates them.
+/// a health check or policy is written with its old tag.
+///
+/// Records written in a batch (one write, one fsync) start with `0x03`
+/// instead and carry, after the sequence number, the record's u32 position
+/// in its batch and the batch's u32 record count, so a reader knows where the
+/// last batch begins (see ``JournalScan``). `0x02` records are still read.
 enum MutationBinary {
     static let marker: UInt8 = 0x02
+    static let batchMarker: UInt8 = 0x03
 
-    static func encode(seq: UInt64, _ mutation: Mutation) -> [UInt8] {
+    /// Whether `byte` starts a binary payload of either kind.
+    static func isMarker(_ byte: UInt8) -> Bool { byte == marker || byte == batchMarker }
+    static func encode(seq: UInt64, _ mutation: Mutation, batch: JournalRecord.Batch? = nil) -> [UInt8] {
         var out = SnapshotBinary.Writer()
-        out.bytes.reserveCapacity(96)
-        out.u8(marker)
-        out.u64(seq)
+        out.bytes.reserveCapacity(104)
+        if let batch {
+            out.u8(batchMarker)
+            out.u64(seq)
+            out.u32(UInt32(seq - batch.first))
+            out.u32(UInt32(batch.last - batch.first + 1))
+        } else {
+            out.u8(marker)
+            out.u64(seq)
+        }
         switch mutation {
         case .appPut(let app):
             out.u8(app.healthCheck == nil ? 1 : 9)
@@ -81,8 +95,18 @@ enum MutationBinary {
 
     static func decode(_ payload: ArraySlice<UInt8>) throws(SnapshotBinary.Damage) -> JournalRecord {
         var input = SnapshotBinary.Reader(Array(payload), end: payload.count)
-        guard try input.u8() == marker else { throw .init(offset: 0, reason: "not a binary journal record") }
+        let kind = try input.u8()
+        guard isMarker(kind) else { throw .init(offset: 0, reason: "not a binary journal record") }
         let seq = try input.u64()
+        var batch: JournalRecord.Batch? = nil
+        if kind == batchMarker {
+            let position = UInt64(try input.u32())
+            let count = UInt64(try input.u32())
+            guard count > 0, position < count, position <= seq, UInt64.max - (seq - position) >= count - 1 else {
+                throw .init(offset: 9, reason: "batch position \(position) of \(count) at sequence \(seq)")
+            }
+            batch = JournalRecord.Batch(first: seq - position, last: seq - position + count - 1)
+        }
         let mutation: Mutation
         switch try input.u8() {
         case let tag where tag == 1 || tag == 9:
@@ -137,7 +161,7 @@ enum MutationBinary {
         guard input.offset == payload.count else {
             throw .init(offset: input.offset, reason: "\(payload.count - input.offset) bytes after the mutation")
         }
-        return JournalRecord(seq: seq, mutation: mutation)
+        return JournalRecord(seq: seq, mutation: mutation, batch: batch)
     }
 
     private static func role(_ input: inout SnapshotBinary.Reader) throws(SnapshotBinary.Damage) -> Role {

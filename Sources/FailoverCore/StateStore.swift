@@ -26,6 +26,9 @@ public final class StateStore {
     private var lockFD: Int32
     /// Set when the journal could not be put back after a failure; every later write is refused.
     private var failure: String?
+    /// Set when the directory fsync after compaction's journal rename failed: a crash could bring back the old
+    /// journal's name, so appends to the new one are refused until a retry of that fsync succeeds.
+    private var directorySyncPending = false
     let io: FileIO
 
     private init(directory: String, journalFD: Int32, lockFD: Int32, length: Int, records: Int, last: UInt64,
@@ -58,7 +61,7 @@ public final class StateStore {
         try open(directory: directory, io: .system)
     }
 
-    static func open(directory: String, io: FileIO) throws(FailoverError)
+    package static func open(directory: String, io: FileIO) throws(FailoverError)
         -> (store: StateStore, model: FailoverModel, warnings: [String])
     {
         do {
@@ -166,13 +169,17 @@ public final class StateStore {
     public func append(_ mutations: [Mutation]) throws(FailoverError) -> ClosedRange<UInt64>? {
         if let failure { throw .unavailable(failure) }
         guard !mutations.isEmpty else { return nil }
+        try retryDirectorySync()
         var bytes: [UInt8] = []
         // Most records are well under 128 bytes; one reservation covers a typical batch.
         bytes.reserveCapacity(mutations.count * 128)
+        // Each record names its batch, so start-up can tell damage a crash left in the last batch from damage
+        // to acknowledged records.
+        let batch = JournalRecord.Batch(first: lastSequence + 1, last: lastSequence + UInt64(mutations.count))
         var seq = lastSequence
         for mutation in mutations {
             seq += 1
-            JournalRecord(seq: seq, mutation: mutation).encode(into: &bytes)
+            JournalRecord(seq: seq, mutation: mutation, batch: batch).encode(into: &bytes)
         }
         let start = journalLength
         do {
@@ -187,6 +194,17 @@ public final class StateStore {
         let first = lastSequence + 1
         lastSequence = seq
         return first...seq
+    }
+
+    /// Makes the journal's name durable after a failed directory fsync, or throws `unavailable`.
+    private func retryDirectorySync() throws(FailoverError) {
+        guard directorySyncPending else { return }
+        do {
+            try POSIX.syncDirectory(directory, io: io)
+        } catch {
+            throw .unavailable("the new journal in \(directory) is not durable yet (\(error)); nothing was changed")
+        }
+        directorySyncPending = false
     }
 
     /// Cuts a failed batch off. The fsync is best effort: if it fails too, the next append's fsync makes the
@@ -207,23 +225,15 @@ public final class StateStore {
     /// rename over `snapshot`, fsync the directory; then an empty `journal.tmp`, fsync, rename over `journal`,
     /// fsync the directory. A crash between the two renames leaves the new snapshot with the old journal,
     /// whose records are all covered by the snapshot and skipped on replay.
+    ///
+    /// If that last directory fsync fails, appends are refused (`unavailable`) until a retry of it succeeds:
+    /// until then a crash may bring back the old journal, and records appended to the new one would be lost.
     public func compact(model: FailoverModel) throws(FailoverError) {
         if let failure { throw .unavailable(failure) }
+        try retryDirectorySync()
         let bytes = SnapshotFile(journalSeq: lastSequence, model: model).encoded()
         do {
-            let temporary = snapshotPath + ".tmp"
-            let fd = try POSIX.open(temporary, O_WRONLY | O_CREAT | O_TRUNC)
-            do {
-                try io.writeAll(fd, bytes, path: temporary)
-                try io.sync(fd, path: temporary)
-            } catch {
-                POSIX.close(fd)
-                POSIX.unlinkIfPresent(temporary)
-                throw error
-            }
-            POSIX.close(fd)
-            try POSIX.rename(temporary, snapshotPath)
-            try POSIX.syncDirectory(directory, io: io)
+            try DurableFile.replace(snapshotPath, with: bytes, io: io)
 
             let freshPath = journalPath + ".tmp"
             let fresh = try POSIX.open(freshPath, O_RDWR | O_CREAT | O_TRUNC | O_APPEND)
@@ -239,9 +249,14 @@ public final class StateStore {
             journalFD = fresh
             journalLength = 0
             journalRecords = 0
+            directorySyncPending = true
             try POSIX.syncDirectory(directory, io: io)
+            directorySyncPending = false
         } catch {
-            throw .unavailable("cannot compact the state in \(directory): \(error)")
+            let refusing = directorySyncPending
+                ? "; the new journal's name is not durable, so changes are refused until a directory fsync succeeds"
+                : "; the journal keeps growing"
+            throw .unavailable("cannot compact the state in \(directory): \(error)\(refusing)")
         }
     }
 }

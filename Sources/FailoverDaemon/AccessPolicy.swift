@@ -46,9 +46,24 @@ public struct AccessPolicy: Sendable {
     /// Nil when allowed, else the reason for refusing. Looks the peer up in
     /// NSS, which may block: from async code use ``check(_:)``.
     public func refusal(for peer: PeerCredentials?) -> String? {
-        guard let peer else { return "the peer's credentials could not be read" }
-        if peer.uid == ownUID { return nil }
+        admission(for: peer).refusal
+    }
+
+    /// What ``admit(_:)`` found: the refusal, if any, and the peer's user name (nil without one).
+    public struct Admission: Sendable {
+        public var refusal: String?
+        public var userName: String?
+    }
+
+    /// ``refusal(for:)`` with the peer's user name, looked up once for both.
+    func admission(for peer: PeerCredentials?) -> Admission {
+        guard let peer else { return Admission(refusal: "the peer's credentials could not be read") }
         let user = AccountDatabase.user(uid: peer.uid)
+        return Admission(refusal: refusal(for: peer, user: user), userName: user?.name)
+    }
+
+    private func refusal(for peer: PeerCredentials, user: AccountDatabase.User?) -> String? {
+        if peer.uid == ownUID { return nil }
         if let user, allowUsers.contains(user.name) { return nil }
         if !allowGroups.isEmpty {
             let allowed = Set(allowGroups.compactMap { AccountDatabase.groupID(named: $0) })
@@ -61,10 +76,15 @@ public struct AccessPolicy: Sendable {
     /// ``refusal(for:)`` on NIO's blocking thread pool: a slow NSS lookup
     /// holds one of its threads, not the Swift concurrency pool.
     public func check(_ peer: PeerCredentials?) async -> String? {
+        await admit(peer).refusal
+    }
+
+    /// ``check(_:)`` with the peer's user name (for the audit trail), in one trip to the blocking pool.
+    public func admit(_ peer: PeerCredentials?) async -> Admission {
         do {
-            return try await NIOThreadPool.singleton.runIfActive { [self] in refusal(for: peer) }
+            return try await NIOThreadPool.singleton.runIfActive { [self] in admission(for: peer) }
         } catch {
-            return "the access check could not run (\(error))"
+            return Admission(refusal: "the access check could not run (\(error))")
         }
     }
 }

@@ -162,10 +162,10 @@ public final class ControlServer: Sendable {
     /// and is closed at once: it never holds one of the `maxConnections` slots.
     private func serve(_ connection: Connection) async {
         let credentials = await PeerCredentials.read(connection.channel)
-        let refusal = await AccessPolicy(allowUsers: settings.allowUsers, allowGroups: settings.allowGroups)
-            .check(credentials)
+        let admission = await AccessPolicy(allowUsers: settings.allowUsers, allowGroups: settings.allowGroups)
+            .admit(credentials)
         try? await connection.executeThenClose { inbound, outbound in
-            if let refusal {
+            if let refusal = admission.refusal {
                 if credentials == nil {
                     logger.debug("control connection closed before its credentials could be read")
                 } else {
@@ -181,7 +181,8 @@ public final class ControlServer: Sendable {
                 try await finalLine(ControlResponse.failure(id: .null, error: error).line, to: connection)
                 return
             }
-            try await answer(inbound: inbound, outbound: outbound, connection: connection)
+            let author = credentials.map { ChangeAuthor(uid: $0.uid, user: admission.userName, pid: $0.pid) }
+            try await answer(inbound: inbound, outbound: outbound, connection: connection, author: author)
         }
     }
 
@@ -200,7 +201,8 @@ public final class ControlServer: Sendable {
     /// they arrive (committed in arrival order); a read waits until every
     /// earlier reply is written, so it sees the earlier writes.
     private func answer(inbound: NIOAsyncChannelInboundStream<ControlLineFramer.Frame>,
-                        outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>, connection: Connection) async throws
+                        outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>, connection: Connection,
+                        author: ChangeAuthor?) async throws
     {
         let replies = ReplySequencer(channel: connection.channel)
         func send(_ line: [UInt8]) async throws {
@@ -254,7 +256,7 @@ public final class ControlServer: Sendable {
                 }
                 let sequence = replies.reserve()
                 do throws(ControlError) {
-                    try dispatcher.submit(command) { [self] result in
+                    try dispatcher.submit(command, author: author) { [self] result in
                         replies.complete(sequence, line: reply(to: command, id: id, result), deferringTo: batchSends)
                     }
                 } catch {

@@ -255,7 +255,7 @@ public final class Daemon: ControlHost, @unchecked Sendable {
     private func startControl(_ service: FailoverService, loops: MultiThreadedEventLoopGroup, passedControl: Int32?,
                               metrics: ServiceMetrics, recordMetrics: Bool) async throws {
         if recordMetrics {
-            _ = await service.addListener { events, _, _ in metrics.record(events) }
+            _ = await service.addListener { events, _, _, _ in metrics.record(events) }
         }
         let notifier = NotifySender(targets: config.notify, keys: config.transfer.keys, origin: config.origin,
                                     logger: logger)
@@ -312,7 +312,7 @@ public final class Daemon: ControlHost, @unchecked Sendable {
         await monitor.start()
         let runner = HealthCheckRunner(monitor: monitor, metrics: healthMetrics, logger: logger)
         healthRunner = runner
-        _ = await service.addListener { events, _, _ in
+        _ = await service.addListener { events, _, _, _ in
             for event in events {
                 switch event {
                 case .appChanged(let app): runner.update(app)
@@ -486,6 +486,7 @@ public final class Daemon: ControlHost, @unchecked Sendable {
         // A snapshot with an empty journal lets the next start serve a large
         // state straight from the file.
         if let service, await service.journalRecords > 0 { await service.compact() }
+        await service?.drainAudit()
         if service != nil, !config.transfer.rules.isEmpty {
             TransferLogFile.save(transferLog, directory: config.stateDirectory, logger: logger)
         }

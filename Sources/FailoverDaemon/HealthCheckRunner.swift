@@ -194,7 +194,7 @@ public final class HealthCheckRunner: @unchecked Sendable {
     /// The addresses `name` resolves to (A and AAAA), without duplicates; blocking, so on the resolver thread.
     static func resolve(_ name: String, port: Int) throws -> [SocketAddress] {
         var hints = addrinfo()
-        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        hints.ai_socktype = Systemd.socketStream
         var list: UnsafeMutablePointer<addrinfo>?
         let status = getaddrinfo(name, nil, &hints, &list)
         guard status == 0, let first = list else {

@@ -75,8 +75,9 @@ enum TransferLogFile {
         }
     }
 
-    /// Writes `log` beside the state (atomically: a temporary file renamed); an empty log removes the file.
-    static func save(_ log: TransferLog, directory: String, logger: Logger) {
+    /// Writes `log` beside the state durably (written aside, fsynced, renamed, the directory fsynced); an empty
+    /// log removes the file. A failure leaves any earlier file as it was.
+    static func save(_ log: TransferLog, directory: String, logger: Logger, io: FileIO = .system) {
         let path = directory + "/" + name
         let deltas = log.all
         guard !deltas.isEmpty else {
@@ -84,7 +85,7 @@ enum TransferLogFile {
             return
         }
         do {
-            try Data(encode(deltas)).write(to: URL(fileURLWithPath: path), options: .atomic)
+            try DurableFile.replace(path, with: encode(deltas), io: io)
             logger.info("IXFR history saved: \(deltas.count) changes up to serial \(deltas.last!.to)")
         } catch {
             logger.warning("cannot save the IXFR history to \(path): \(error); secondaries will need a full transfer")
