@@ -122,7 +122,8 @@ let package = Package(
         // The fuzz targets' checks (shared with Fuzz/run) and the replay of every input they crashed on.
         .testTarget(
             name: "FuzzRegressionTests",
-            dependencies: ["DNSWire", "ZoneData", "QueryEngine", "ZoneTransfer", "FailoverControl"]
+            dependencies: ["DNSWire", "ZoneData", "QueryEngine", "ZoneTransfer", "FailoverControl", "FailoverCore",
+                           "TestSupport"]
         ),
     ]
 )

@@ -33,13 +33,14 @@ struct ReplayTests {
         }
     }
 
-    static let regressions = ["wire", "control", "zone"].flatMap { inputs("regressions", $0) }
-    static let seeds = ["wire", "control", "zone"].flatMap { inputs("corpus", $0) }
+    static let regressions = ["wire", "control", "zone", "model"].flatMap { inputs("regressions", $0) }
+    static let seeds = ["wire", "control", "zone", "model"].flatMap { inputs("corpus", $0) }
 
     static func check(_ input: Input) -> String? {
         switch input.target {
         case "wire": WireCheck.check(input.bytes)
         case "control": ControlCheck.check(input.bytes)
+        case "model": ModelCheck.check(input.bytes)
         default: ZoneCheck.check(input.bytes)
         }
     }
