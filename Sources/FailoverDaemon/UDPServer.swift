@@ -28,13 +28,14 @@ public final class UDPServer: @unchecked Sendable {
     /// batch wait at a few hundred thousand queries per second.
     static let batchSize = 128
     /// Longest wait after a partial batch unless configured
-    /// (`udp.latency-budget-us`). The fixed wait it replaces measured, at 60k
-    /// q/s on loopback against Knot's 9.3 µs a query and 0.16 ms: 1000 µs,
-    /// 6.6 µs and 1.41 ms; 50 µs (then stretched to ~100 µs by the default
-    /// timer slack), 7.8-8.5 µs and 0.29-0.41 ms; none, 8.9-9.1 µs and
-    /// 0.18-0.29 ms. 100 µs with 1 µs slack is that ~100 µs wait: most of the
-    /// saving of batching for about a tenth of the 1 ms wait's latency.
-    public static let defaultLatencyBudgetMicroseconds = 100
+    /// (`udp.latency-budget-us`): none. Measured on a quiet machine
+    /// (`Benchmarks/run --groups 10000 --duration 5 --rounds 3`, 60k q/s, all
+    /// servers with 4 MiB buffers and minimal answers): a 100 µs budget gave
+    /// 7.63 µs a query at 0.24 ms average latency, no wait 7.23 µs at 0.10 ms,
+    /// against NSD's 8.13 µs and 0.14 ms and Knot's 8.23 µs and 0.12 ms. The
+    /// wait bought no CPU within the run's noise and cost latency, so it is
+    /// off unless asked for.
+    public static let defaultLatencyBudgetMicroseconds = 0
     /// Receive buffer asked for each socket unless configured
     /// (`udp.receive-buffer`). The usual system default (208 KiB, room for
     /// about 270 small queries counting the kernel's per-packet overhead)
