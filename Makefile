@@ -41,8 +41,8 @@ tsan:
 	TSAN_OPTIONS="halt_on_error=1" $(SWIFT) test --skip-build --sanitize=thread --scratch-path .build-tsan \
 		--filter "DNSWireTests|ZoneDataTests|QueryEngineTests|ZoneTransferTests|FailoverCoreTests|FailoverControlTests|FailoverApplicationTests|FailoverDaemonTests"
 
-## Fuzz the wire parser and engine, the control decoder and the zone loader with
-## libFuzzer, FUZZ_SECONDS each (see Fuzz/run; FUZZ_RUNS=N for a number of executions).
+## Fuzz the wire parser and engine, the control decoder, the zone loader, the failover
+## model (stateful) and TSIG-signed queries and transfers with libFuzzer, FUZZ_SECONDS each (see Fuzz/run; FUZZ_RUNS=N for a number of executions).
 fuzz:
 	FUZZ_SECONDS=$(FUZZ_SECONDS) Fuzz/run
 

@@ -123,7 +123,7 @@ let package = Package(
         .testTarget(
             name: "FuzzRegressionTests",
             dependencies: ["DNSWire", "ZoneData", "QueryEngine", "ZoneTransfer", "FailoverControl", "FailoverCore",
-                           "TestSupport"]
+                           "TestSupport", .product(name: "Crypto", package: "swift-crypto")]
         ),
     ]
 )

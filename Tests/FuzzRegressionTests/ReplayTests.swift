@@ -33,14 +33,15 @@ struct ReplayTests {
         }
     }
 
-    static let regressions = ["wire", "control", "zone", "model"].flatMap { inputs("regressions", $0) }
-    static let seeds = ["wire", "control", "zone", "model"].flatMap { inputs("corpus", $0) }
+    static let regressions = ["wire", "control", "zone", "model", "tsig"].flatMap { inputs("regressions", $0) }
+    static let seeds = ["wire", "control", "zone", "model", "tsig"].flatMap { inputs("corpus", $0) }
 
     static func check(_ input: Input) -> String? {
         switch input.target {
         case "wire": WireCheck.check(input.bytes)
         case "control": ControlCheck.check(input.bytes)
         case "model": ModelCheck.check(input.bytes)
+        case "tsig": TSIGCheck.check(input.bytes)
         default: ZoneCheck.check(input.bytes)
         }
     }
