@@ -3,7 +3,7 @@ import Foundation
 /// How to get the external tools the integration tests drive.
 let installHint = """
     run the README's test command, `make test`, which installs the test tools first \
-    (scripts/ensure-packages test: bind9-dnsutils, knot-dnsutils, nsd, knot, unbound) and then runs the tests
+    (scripts/ensure-packages test: bind9-dnsutils, knot-dnsutils, nsd, knot, unbound, bind9) and then runs the tests
     """
 
 struct ToolMissing: Error, CustomStringConvertible {
