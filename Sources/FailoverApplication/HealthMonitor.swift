@@ -100,7 +100,7 @@ public final class HealthMonitor: Sendable {
     /// Starts following the service's commits (switches for damping, removed apps and groups) and the
     /// evaluation loop.
     public func start() async {
-        _ = await service.addListener { [weak self] events, _, _, at in self?.observe(events, at: at) }
+        await follow()
         let loop = Task { [weak self] in
             var ticks = 0
             while !Task.isCancelled {
@@ -116,6 +116,11 @@ public final class HealthMonitor: Sendable {
             }
         }
         task.withLock { $0 = loop }
+    }
+
+    /// Follows the service's commits only (``start()`` without the loop: tests call ``evaluate()`` themselves).
+    func follow() async {
+        _ = await service.addListener { [weak self] events, _, _, at in self?.observe(events, at: at) }
     }
 
     public func stop() {
