@@ -8,6 +8,7 @@ import Logging
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
+import NIOSSL
 import QueryEngine
 import ZoneData
 import ZoneTransfer
@@ -39,6 +40,8 @@ public final class Daemon: ControlHost, @unchecked Sendable {
     private var healthMonitor: HealthMonitor? = nil
     private var healthRunner: HealthCheckRunner? = nil
     private var healthMetrics: HealthMetrics = .disabled
+    /// The certificates of `health.ca-file`, read at start.
+    private let healthTrustRoots: [NIOSSLCertificate]
     private var cookieStore: CookieStore? = nil
     /// Deltas for IXFR, fed by every committed change.
     public let transferLog = TransferLog()
@@ -62,8 +65,23 @@ public final class Daemon: ControlHost, @unchecked Sendable {
         let hooks = TestHooks.active
         if !hooks.isEmpty { logger.warning("test hooks active (debug build): \(hooks.joined(separator: " "))") }
         store = SnapshotStore(ZoneSnapshot(zone: zone))
+        healthTrustRoots = try Self.loadHealthTrust(config: config)
         logger.info(
             "zone \(zone.origin) loaded from \(config.zoneFile ?? "the built-in default apex"): \(zone.nodes.count) names, serial \(zone.serial)")
+    }
+
+    /// The certificates of `health.ca-file` (none without it); throws naming the file when it cannot be read
+    /// or holds no PEM certificate.
+    public static func loadHealthTrust(config: DaemonConfig) throws(StartupError) -> [NIOSSLCertificate] {
+        guard let path = config.healthCAFile else { return [] }
+        let certificates: [NIOSSLCertificate]
+        do {
+            certificates = try NIOSSLCertificate.fromPEMFile(path)
+        } catch {
+            throw StartupError("health.ca-file \(path): cannot read PEM certificates (\(error))")
+        }
+        guard !certificates.isEmpty else { throw StartupError("health.ca-file \(path): no PEM certificate in it") }
+        return certificates
     }
 
     public static func loadZone(config: DaemonConfig) throws(ZoneError) -> StaticZone {
@@ -310,7 +328,10 @@ public final class Daemon: ControlHost, @unchecked Sendable {
     private func startHealthChecks(_ service: FailoverService, monitor: HealthMonitor, control: ControlServer) async {
         monitor.addListener { events in control.publish(events) }
         await monitor.start()
-        let runner = HealthCheckRunner(monitor: monitor, metrics: healthMetrics, logger: logger)
+        let runner = HealthCheckRunner(monitor: monitor, metrics: healthMetrics, logger: logger,
+                                       extraTrustRoots: healthTrustRoots,
+                                       resolver: config.healthResolver.map { DNSHostResolver(server: $0) }
+                                           ?? DNSHostResolver.system())
         healthRunner = runner
         _ = await service.addListener { events, _, _, _ in
             for event in events {

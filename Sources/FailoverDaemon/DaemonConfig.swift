@@ -61,6 +61,10 @@ public struct DaemonConfig: Sendable, Equatable {
     public var controlMaxConnections: Int
     /// `health.quorum`: fresh verdicts needed for an app to be up or down; nil: a majority of them.
     public var healthQuorum: Int?
+    /// `health.ca-file`: PEM certificates HTTPS checks trust besides the system store (a private CA); nil: none.
+    public var healthCAFile: String?
+    /// `health.resolver`: the recursive DNS server asked for hostname web heads; nil: /etc/resolv.conf's first.
+    public var healthResolver: ListenAddress?
     /// Seconds a control connection may stay silent (watchers excepted).
     public var controlIdleTimeout: Double
     /// Events queued for one watcher before it is disconnected.
@@ -221,9 +225,18 @@ public struct DaemonConfig: Sendable, Equatable {
         try readTransports(top, into: &config)
         try readTransfers(top, into: &config)
         try readAbuseControls(top, into: &config)
-        if let health = try top.section("health", known: ["quorum"], expected: "a mapping with quorum") {
+        if let health = try top.section("health", known: ["quorum", "ca-file", "resolver"],
+                                        expected: "a mapping with quorum, ca-file and resolver") {
             // 64: far more checkers than anyone runs; a larger number is a typo.
             config.healthQuorum = try health.integer("quorum", 1...64, "a number of agreeing checkers, 1 to 64")
+            config.healthCAFile = try health.string("ca-file", "the path of a PEM file of CA certificates")
+            if let text = try health.string("resolver", "one HOST:PORT string") {
+                do {
+                    config.healthResolver = try ListenAddress(parsing: text)
+                } catch {
+                    throw health.problem("resolver", "\(error)")
+                }
+            }
         }
         if let metrics = try top.section("metrics", known: ["listen"], expected: "a mapping with listen") {
             if let text = try metrics.string("listen", "one HOST:PORT string") {

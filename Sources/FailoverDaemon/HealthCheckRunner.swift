@@ -11,9 +11,10 @@ import NIOSSL
 /// repeated timer per checked app with a random first delay (so 10,000 apps with the same interval do not all
 /// fire in the same millisecond), and at most ``maxInFlight`` checks open at once; the rest wait their turn.
 ///
-/// A round checks every address of the web head: the listed addresses, or what its hostname resolves to,
-/// resolved again every round with getaddrinfo on a thread of its own (the resolver's cache and the TTL are
-/// the system resolver's business). Checks go only to those addresses, on the check's port.
+/// A round checks every address of the web head: the listed addresses, or what its hostname resolves to
+/// (``HostResolver``, on a thread of its own), kept as long as the answer's TTL says within
+/// ``ResolvedHosts/minimumSeconds`` and ``ResolvedHosts/maximumSeconds``. Checks go only to those
+/// addresses, on the check's port.
 ///
 /// All mutable state is confined to ``loop``: that is what makes the class `Sendable`.
 public final class HealthCheckRunner: @unchecked Sendable {
@@ -30,7 +31,9 @@ public final class HealthCheckRunner: @unchecked Sendable {
 
     private let group: MultiThreadedEventLoopGroup
     private let loop: any EventLoop
-    private let resolver: NIOThreadPool
+    private let resolverThread: NIOThreadPool
+    private let resolver: any HostResolver
+    private var resolved = ResolvedHosts()
     private let monitor: HealthMonitor
     private let metrics: HealthMetrics
     private let logger: Logger
@@ -40,12 +43,17 @@ public final class HealthCheckRunner: @unchecked Sendable {
     private var waiting = CircularBuffer<EventLoopPromise<Void>>()
     private var verifying: NIOSSLContext?
     private var insecure: NIOSSLContext?
+    private let extraTrustRoots: [NIOSSLCertificate]
 
-    public init(monitor: HealthMonitor, metrics: HealthMetrics, logger: Logger) {
+    /// `extraTrustRoots`: CA certificates HTTPS checks trust besides the system store (`health.ca-file`).
+    public init(monitor: HealthMonitor, metrics: HealthMetrics, logger: Logger,
+                extraTrustRoots: [NIOSSLCertificate] = [], resolver: any HostResolver = DNSHostResolver.system()) {
+        self.extraTrustRoots = extraTrustRoots
+        self.resolver = resolver
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         loop = group.next()
-        resolver = NIOThreadPool(numberOfThreads: 1)
-        resolver.start()
+        resolverThread = NIOThreadPool(numberOfThreads: 1)
+        resolverThread.start()
         self.monitor = monitor
         self.metrics = metrics
         self.logger = logger
@@ -75,7 +83,7 @@ public final class HealthCheckRunner: @unchecked Sendable {
             self.targets = [:]
         }.get()
         try? await group.shutdownGracefully()
-        try? await resolver.shutdownGracefully()
+        try? await resolverThread.shutdownGracefully()
     }
 
     private func apply(_ app: App) {
@@ -116,7 +124,9 @@ public final class HealthCheckRunner: @unchecked Sendable {
             }
         case .hostname(let name):
             host = check.host ?? name
-            addresses = resolver.runIfActive(eventLoop: loop) { try Self.resolve(name, port: Int(check.port)) }
+            addresses = self.addresses(of: name).flatMapThrowing { list in
+                try list.map { try SocketAddress(ipAddress: $0, port: Int(check.port)) }
+            }
         }
         let tls = check.kind == .https ? context(insecure: check.insecure) : nil
         addresses.whenComplete { result in
@@ -172,11 +182,16 @@ public final class HealthCheckRunner: @unchecked Sendable {
         }
     }
 
-    /// The TLS context: verifying against the system trust store, or not verifying (`insecure`). Made once.
+    /// The TLS context: verifying against the system trust store and `health.ca-file`, or not verifying
+    /// (`insecure`). Made once.
     private func context(insecure skip: Bool) -> NIOSSLContext? {
         if let made = skip ? insecure : verifying { return made }
         var configuration = TLSConfiguration.makeClientConfiguration()
-        if skip { configuration.certificateVerification = .none }
+        if skip {
+            configuration.certificateVerification = .none
+        } else if !extraTrustRoots.isEmpty {
+            configuration.additionalTrustRoots = [.certificates(extraTrustRoots)]
+        }
         do {
             let made = try NIOSSLContext(configuration: configuration)
             if skip { insecure = made } else { verifying = made }
@@ -187,50 +202,23 @@ public final class HealthCheckRunner: @unchecked Sendable {
         }
     }
 
-    struct ResolveError: Error, CustomStringConvertible {
-        var description: String
+    /// The addresses of `name`: cached while fresh, else resolved on the resolver thread (one at a time, so a
+    /// slow resolver delays rounds but never piles up threads).
+    private func addresses(of name: String) -> EventLoopFuture<[String]> {
+        let now = Self.monotonicMilliseconds()
+        if let fresh = resolved.fresh(name, now: now) { return loop.makeSucceededFuture(fresh) }
+        let resolver = self.resolver
+        return resolverThread.runIfActive(eventLoop: loop) { try resolver.resolve(name) }.map { answer in
+            self.resolved.store(name, answer, now: Self.monotonicMilliseconds())
+            return answer.addresses
+        }
     }
 
-    /// The addresses `name` resolves to (A and AAAA), without duplicates; blocking, so on the resolver thread.
-    static func resolve(_ name: String, port: Int) throws -> [SocketAddress] {
-        var hints = addrinfo()
-        hints.ai_socktype = Systemd.socketStream
-        var list: UnsafeMutablePointer<addrinfo>?
-        let status = getaddrinfo(name, nil, &hints, &list)
-        guard status == 0, let first = list else {
-            throw ResolveError(description: "cannot resolve \(name): \(String(cString: gai_strerror(status)))")
-        }
-        defer { freeaddrinfo(first) }
-        var seen = Set<String>()
-        var result: [SocketAddress] = []
-        var entry: UnsafeMutablePointer<addrinfo>? = first
-        while let current = entry {
-            if let raw = current.pointee.ai_addr,
-                let address = try? SocketAddress(ipAddress: Self.text(raw, family: current.pointee.ai_family),
-                                                  port: port),
-                seen.insert(address.ipAddress ?? "").inserted
-            {
-                result.append(address)
-            }
-            entry = current.pointee.ai_next
-        }
-        return result
-    }
+    /// A clock that never steps, for how long a resolution is kept.
+    private static func monotonicMilliseconds() -> Int64 { Int64(NIODeadline.now().uptimeNanoseconds / 1_000_000) }
 
-    private static func text(_ address: UnsafeMutablePointer<sockaddr>, family: Int32) -> String {
-        var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
-        if family == AF_INET {
-            address.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { v4 in
-                var raw = v4.pointee.sin_addr
-                _ = inet_ntop(AF_INET, &raw, &buffer, socklen_t(buffer.count))
-            }
-        } else {
-            address.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { v6 in
-                var raw = v6.pointee.sin6_addr
-                _ = inet_ntop(AF_INET6, &raw, &buffer, socklen_t(buffer.count))
-            }
-        }
-        return buffer.withUnsafeBufferPointer { String(decoding: $0.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) },
-                                                                 as: UTF8.self) }
+    /// Names resolved and kept now (a test looks).
+    func resolvedCount() async -> Int {
+        (try? await loop.submit { self.resolved.count }.get()) ?? 0
     }
 }
