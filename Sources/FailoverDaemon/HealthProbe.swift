@@ -69,6 +69,7 @@ enum HealthProbe {
         case ChannelError.connectTimeout(let amount): "connect timed out after \(amount.nanoseconds / 1_000_000) ms"
         case let error as IOError: "connect: \(String(cString: strerror(error.errnoCode)))"
         case let error as NIOSSLError: "TLS: \(error)"
+        case let error as NIOSSLExtraError: "TLS: \(error)"
         case let error as BoringSSLError: "TLS: \(error)"
         default: "\(error)"
         }

@@ -74,6 +74,9 @@ struct FailoverdCommand: AsyncParsableCommand {
                 for warning in zone.warnings { print("warning: \(warning)") }
                 print("configuration \(configuration.source): ok")
                 print("zone \(zone.origin) from \(configuration.zoneFile ?? "built-in default"): \(zone.nodes.count) names, serial \(zone.serial)")
+                if let file = configuration.healthCAFile {
+                    print("health.ca-file \(file): \(try Daemon.loadHealthTrust(config: configuration).count) certificates")
+                }
                 print("listen: \(configuration.listen.map(\.description).joined(separator: ", "))")
                 if let metrics = configuration.metricsListen {
                     print("metrics: http://\(metrics)/metrics" + (metrics.isLoopback ? "" : " (warning: not a loopback address)"))

@@ -10,12 +10,15 @@ final class TestWebServer {
     let host: String
     let port: UInt16
     private let tls: (cert: String, key: String)?
+    private let serverNames: [String]
     private var process: Process?
 
-    init(host: String, port: UInt16, tls: (cert: String, key: String)? = nil) throws {
+    /// With `serverNames`, a TLS handshake whose SNI is not one of them is refused (no SNI: refused too).
+    init(host: String, port: UInt16, tls: (cert: String, key: String)? = nil, serverNames: [String] = []) throws {
         self.host = host
         self.port = port
         self.tls = tls
+        self.serverNames = serverNames
         try start()
     }
 
@@ -28,9 +31,14 @@ final class TestWebServer {
                 server = http.server.HTTPServer((sys.argv[1], int(sys.argv[2])), http.server.SimpleHTTPRequestHandler)
                 context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
                 context.load_cert_chain(sys.argv[3], sys.argv[4])
+                names = [name for name in sys.argv[5].split(",") if name]
+                if names:
+                    def pick(connection, name, ctx):
+                        return None if name in names else ssl.ALERT_DESCRIPTION_UNRECOGNIZED_NAME
+                    context.sni_callback = pick
                 server.socket = context.wrap_socket(server.socket, server_side=True)
                 server.serve_forever()
-                """, host, "\(port)", tls.cert, tls.key]
+                """, host, "\(port)", tls.cert, tls.key, serverNames.joined(separator: ",")]
         } else {
             process.arguments = ["-m", "http.server", "--bind", host, "\(port)"]
         }
