@@ -153,3 +153,8 @@ int fo_set_timer_slack(unsigned long nanoseconds) {
     if (prctl(PR_SET_TIMERSLACK, nanoseconds, 0, 0, 0) < 0) return -errno;
     return 0;
 }
+
+int fo_set_thread_name(const char *name) {
+    if (prctl(PR_SET_NAME, (unsigned long)name, 0, 0, 0) < 0) return -errno;
+    return 0;
+}

@@ -150,6 +150,8 @@ public final class UDPServer: @unchecked Sendable {
             }
             finished.enter()
             let thread = Thread { [self] in
+                // The kernel's thread name (top -H, /proc/PID/task/*/comm): Foundation's `name` is not it here.
+                _ = fo_set_thread_name("udp-\(index)")
                 self.serve(fd: fd, index: index)
                 self.finished.leave()
             }

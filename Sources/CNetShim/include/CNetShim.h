@@ -49,6 +49,10 @@ int fo_set_receive_buffer(int fd, int bytes);
 /// sleeps, 50 µs by default). Returns 0 or -errno.
 int fo_set_timer_slack(unsigned long nanoseconds);
 
+/// Names the calling thread (at most 15 bytes kept), as top -H and
+/// /proc/PID/task/TID/comm show it. Returns 0 or -errno.
+int fo_set_thread_name(const char *name);
+
 /// Reads the peer credentials of a Unix stream socket. Returns 0 or -errno.
 int fo_peer_credentials(int fd, uint32_t *pid, uint32_t *uid, uint32_t *gid);
 
