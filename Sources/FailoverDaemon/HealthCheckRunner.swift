@@ -136,7 +136,9 @@ public final class HealthCheckRunner: @unchecked Sendable {
             case .success(let list) where list.isEmpty:
                 self.finish(id, generation, check, CheckRound(outcomes: [], error: "the web head has no address"))
             case .success(let list):
-                let probes = list.map { address in self.probe(check, address: address, host: host, tls: tls) }
+                let probes = list.map { address in
+                    self.probe(check, address: address, host: host, tls: tls, for: id, generation: generation)
+                }
                 EventLoopFuture.whenAllSucceed(probes, on: self.loop).whenSuccess { outcomes in
                     self.finish(id, generation, check, CheckRound(outcomes: outcomes))
                 }
@@ -150,11 +152,16 @@ public final class HealthCheckRunner: @unchecked Sendable {
         monitor.record(id, round: round, check: check)
     }
 
-    /// One probe, once a slot is free.
-    private func probe(_ check: HealthCheck, address: SocketAddress, host: String?, tls: NIOSSLContext?)
-        -> EventLoopFuture<CheckRound.Outcome>
+    /// One probe, once a slot is free. A probe still waiting for its slot when its app's check was changed or removed is dropped: a backlog
+    /// of queued probes never outlives the check that made it.
+    private func probe(_ check: HealthCheck, address: SocketAddress, host: String?, tls: NIOSSLContext?,
+                       for id: AppID, generation: Int) -> EventLoopFuture<CheckRound.Outcome>
     {
         acquire().flatMap {
+            guard self.targets[id]?.generation == generation else {
+                return self.loop.makeSucceededFuture(
+                    CheckRound.Outcome(address: address.ipAddress ?? "\(address)", passed: false, error: "check changed"))
+            }
             let started = ContinuousClock.now
             return HealthProbe.run(check, address: address, host: host, tls: tls, on: self.loop).map { outcome in
                 self.metrics.check(type: check.kind.rawValue, passed: outcome.passed,
