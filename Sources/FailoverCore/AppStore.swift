@@ -62,6 +62,10 @@ struct AppStore: Sendable {
     private var arena: [UInt8] = []
     /// Arena bytes no row points at; compacted away when they outgrow the rest.
     private var garbage = 0
+    /// The places of freed records by length, reused by the next record of
+    /// that length: an app put again with a web head or name of another
+    /// length takes a freed place instead of growing the arena.
+    private var holes: [UInt16: [Int]] = [:]
     private var index = RowIndex()
     /// Apps, not counting bare references.
     private(set) var count = 0
@@ -80,9 +84,11 @@ struct AppStore: Sendable {
     /// The slot holding `id` (an app or a bare reference), or nil.
     func slot(of id: AppID) -> Int? {
         var text = id.rawValue
-        return text.withUTF8 { key in
-            index.find(hash: Self.hash(key)) { row in idBytes(row) { $0.elementsEqual(key) } }
-        }
+        return text.withUTF8 { slot(ofID: $0) }
+    }
+
+    private func slot(ofID key: UnsafeBufferPointer<UInt8>) -> Int? {
+        index.find(hash: Self.hash(key)) { row in idBytes(row) { $0.elementsEqual(key) } }
     }
 
     /// Whether `slot` holds an app (not a free row or a bare reference).
@@ -183,10 +189,9 @@ struct AppStore: Sendable {
             if Int(row.length) == record.count {
                 arena.replaceSubrange(row.offset..<(row.offset + record.count), with: record)
             } else {
-                garbage += Int(row.length)
-                slab[slot].offset = arena.count
+                free(at: row.offset, length: Int(row.length))
+                slab[slot].offset = place(record)
                 slab[slot].length = UInt32(record.count)
-                arena += record
                 compactIfWasteful()
             }
             return slot
@@ -195,6 +200,29 @@ struct AppStore: Sendable {
         let slot = insert(record)
         healthChecks[UInt32(slot)] = app.healthCheck
         return slot
+    }
+
+    /// Adds an app given as the parts ``parts(_:)`` returns, already valid
+    /// and in normal form (a snapshot load, without building an ``App``);
+    /// false when its id is held already. `known` skips that check: the
+    /// caller knows the id is new.
+    mutating func add(id: ArraySlice<UInt8>, name: ArraySlice<UInt8>, kind: Kind, head: ArraySlice<UInt8>,
+                      known: Bool = false) -> Bool {
+        let taken = !known && id.withUnsafeBufferPointer { slot(ofID: $0) } != nil
+        guard !taken else { return false }
+        var record: [UInt8] = []
+        record.reserveCapacity(id.count + name.count + head.count + 5)
+        record.append(UInt8(id.count))
+        record += id
+        record.append(kind.rawValue)
+        record.append(UInt8(name.count >> 8))
+        record.append(UInt8(name.count & 0xFF))
+        record += name
+        if kind == .hostname { record.append(UInt8(head.count)) }
+        record += head
+        count += 1
+        _ = insert(record)
+        return true
     }
 
     /// The slot of `id`, adding a bare reference if it is not held yet.
@@ -212,7 +240,7 @@ struct AppStore: Sendable {
         if slab[slot].members != 0 {
             let offset = slab[slot].offset
             let kindAt = offset + 1 + Int(arena[offset])
-            garbage += Int(slab[slot].length) - (kindAt + 1 - offset)
+            free(at: kindAt + 1, length: Int(slab[slot].length) - (kindAt + 1 - offset))
             arena[kindAt] = Kind.reference.rawValue
             slab[slot].length = UInt32(kindAt + 1 - offset)
         } else {
@@ -233,8 +261,7 @@ struct AppStore: Sendable {
     // MARK: Storage
 
     private mutating func insert(_ record: [UInt8]) -> Int {
-        let slot = slab.add(Row(offset: arena.count, length: UInt32(record.count), members: 0))
-        arena += record
+        let slot = slab.add(Row(offset: place(record), length: UInt32(record.count), members: 0))
         let hashOf = hasher()
         index.insert(row: slot, hash: hashOf(slot), hashOf: hashOf)
         return slot
@@ -246,10 +273,32 @@ struct AppStore: Sendable {
             let hashOf = hasher()
             index.remove(row: slot, hash: hashOf(slot), hashOf: hashOf)
         }
-        garbage += Int(slab[slot].length)
+        free(at: slab[slot].offset, length: Int(slab[slot].length))
         healthChecks[UInt32(slot)] = nil
         slab.release(slot, as: Row(offset: 0, length: 0, members: 0))
         compactIfWasteful()
+    }
+
+    /// Writes `record` into a freed place of its length, or at the end of the arena; returns its offset.
+    private mutating func place(_ record: [UInt8]) -> Int {
+        let length = UInt16(record.count)
+        if let offset = holes[length]?.popLast() {
+            if holes[length]!.isEmpty { holes[length] = nil }
+            garbage -= record.count
+            arena.withUnsafeMutableBufferPointer { all in
+                record.withUnsafeBufferPointer { all.baseAddress!.advanced(by: offset).update(from: $0.baseAddress!, count: $0.count) }
+            }
+            return offset
+        }
+        arena += record
+        return arena.count - record.count
+    }
+
+    /// Counts `length` bytes at `offset` as garbage and keeps the place for a record of that length.
+    private mutating func free(at offset: Int, length: Int) {
+        guard length > 0 else { return }
+        garbage += length
+        holes[UInt16(length), default: []].append(offset)
     }
 
     /// Rewrites the arena without garbage once garbage is over half of it:
@@ -265,6 +314,7 @@ struct AppStore: Sendable {
         }
         arena = packed
         garbage = 0
+        holes = [:]
     }
 
     private func kind(_ slot: Int) -> Kind? {
@@ -334,5 +384,6 @@ struct AppStore: Sendable {
     var byteCount: Int {
         slab.byteCount + arena.capacity + index.byteCount
             + healthChecks.capacity * (4 + MemoryLayout<HealthCheck>.stride)
+            + holes.values.reduce(0) { $0 + $1.capacity * MemoryLayout<Int>.stride }
     }
 }

@@ -6,11 +6,13 @@ extension FailoverModel {
     public func invariantViolation() -> String? {
         let rows = groupStore.rows
         let appRows = appStore.rows
+        // Read in slot order once, not per reference in group order (a cache miss each at a million).
+        let apps = appRows.indices.map { appRows[$0].length != 0 && appStore.isApp($0) }
         for row in groupStore.liveRows {
             let fields = rows[row]
             let address = GroupAddress(value: fields.address)
             func name() -> String { address?.description ?? "\(fields.address)" }
-            if let problem = missingApp(fields.primary, appRows: appRows) ?? missingApp(fields.backup, appRows: appRows) {
+            if let problem = missingApp(fields.primary, apps: apps) ?? missingApp(fields.backup, apps: apps) {
                 return "group \(name()) references \(problem)"
             }
             if fields.primary != 0, fields.primary == fields.backup {
@@ -29,11 +31,13 @@ extension FailoverModel {
         return nil
     }
 
-    /// Why app number `number` (slot + 1; 0 for an empty role) is not an app, or nil when it is one.
-    private func missingApp(_ number: UInt32, appRows: [AppStore.Row]) -> String? {
+    /// Why app number `number` (slot + 1; 0 for an empty role) is not an app, or nil when it is one;
+    /// `apps` tells by slot which hold an app.
+    private func missingApp(_ number: UInt32, apps: [Bool]) -> String? {
         guard number != 0 else { return nil }
         let slot = Int(number) - 1
-        guard slot < appRows.count, appRows[slot].length != 0 else { return "app slot \(number), which is free" }
-        return appStore.isApp(slot) ? nil : "missing app \(quoted(appStore.id(at: slot).rawValue))"
+        if slot < apps.count, apps[slot] { return nil }
+        guard slot < apps.count, appStore.rows[slot].length != 0 else { return "app slot \(number), which is free" }
+        return "missing app \(quoted(appStore.id(at: slot).rawValue))"
     }
 }

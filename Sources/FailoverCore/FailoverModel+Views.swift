@@ -46,10 +46,11 @@ extension FailoverModel {
 
         func group(at row: Int) -> Group {
             let fields = groups.rows[row]
+            let times = groups.times(of: row)
             func app(_ slot: UInt32) -> AppID? { slot == 0 ? nil : apps.id(at: Int(slot) - 1) }
             return Group(address: GroupAddress(value: fields.address)!, primary: app(fields.primary),
                          backup: app(fields.backup), active: fields.active, pending: groups.pending(of: row),
-                         version: groups.version(of: row), created: fields.created, updated: fields.updated,
+                         version: groups.version(of: row), created: times.created, updated: times.updated,
                          policy: groups.policy(of: row))
         }
     }

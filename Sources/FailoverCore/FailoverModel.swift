@@ -3,7 +3,7 @@
 /// A value type: readers keep the copy they were given. Change it only through ``apply(_:)``, which validates
 /// the whole mutation before touching anything, so a failed mutation leaves the model as it was.
 ///
-/// Stored packed (``AppStore``, ``GroupStore``): about 103 bytes a group with its app at a million groups,
+/// Stored packed (``AppStore``, ``GroupStore``): about 100 bytes a group with its app at a million groups,
 /// where dictionaries of structs took a kilobyte. ``apps`` and ``groups`` read it like dictionaries.
 public struct FailoverModel: Equatable, Sendable {
     var appStore = AppStore()
@@ -171,9 +171,10 @@ public struct FailoverModel: Equatable, Sendable {
 
     /// Adds `group` with its apps given as slots + 1 (0: none; its own
     /// `primary` and `backup` are not read); false if the address is taken.
+    /// `known` skips that check: the caller knows the address is new.
     @discardableResult
-    mutating func addGroup(_ group: Group, primary: UInt32, backup: UInt32) -> Bool {
-        guard groupStore.row(of: group.address) == nil else { return false }
+    mutating func addGroup(_ group: Group, primary: UInt32, backup: UInt32, known: Bool = false) -> Bool {
+        guard known || groupStore.row(of: group.address) == nil else { return false }
         let row = groupStore.insert(group.address)
         linkApps(row, primary: primary, backup: backup)
         groupStore.setFields(row, from: group)

@@ -1,6 +1,6 @@
-/// The model's groups, packed: a slab of 40-byte rows with a free list, an
+/// The model's groups, packed: a slab of 36-byte rows with a free list, an
 /// address index of 4-byte slots, and side tables for the few groups with a
-/// pending switch or a version past 31 bits.
+/// pending switch, a version past 31 bits or a time outside 48 bits.
 ///
 /// Apps are slots of ``AppStore``. Each app's groups form a list threaded
 /// through the rows: an edge is `row << 1 | role` (0 primary, 1 backup), the
@@ -8,8 +8,13 @@
 /// primary's list and of its backup's, so membership costs no allocation.
 struct GroupStore: Sendable {
     struct Row: Sendable {
-        var created: Int64
-        var updated: Int64
+        /// The low 32 bits of the created and updated times (ms).
+        var createdLow: UInt32
+        var updatedLow: UInt32
+        /// Bits 0-15: created bits 32-47; bits 16-31: updated bits 32-47
+        /// (the times as 48-bit signed values), or ``largeTimes`` when
+        /// either time is kept in ``GroupStore/largeTimes``.
+        var timesHigh: UInt32
         /// ``GroupStore/freeAddress`` for a free row.
         var address: UInt32
         /// App slot + 1; 0 when the role is empty.
@@ -24,6 +29,10 @@ struct GroupStore: Sendable {
 
         static let activeBackup: UInt32 = 1 << 31
         static let largeVersion: UInt32 = activeBackup - 1
+        /// Both high halves at the smallest 48-bit value: that pair is kept in the side table instead.
+        static let largeTimes: UInt32 = 0x8000_8000
+        /// Times a row holds itself: 48-bit signed.
+        static let timeRange = -(Int64(1) << 47)..<(Int64(1) << 47)
 
         var active: Role { state & Self.activeBackup != 0 ? .backup : .primary }
 
@@ -39,6 +48,9 @@ struct GroupStore: Sendable {
     private(set) var pendings: [UInt32: PendingSwitch] = [:]
     /// Versions of `Row.largeVersion` or more, by row.
     private var largeVersions: [UInt32: UInt64] = [:]
+    /// Created and updated times of rows where either is outside ``Row/timeRange``
+    /// or the pair looks like ``Row/largeTimes``.
+    private var largeTimes: [UInt32: (created: Int64, updated: Int64)] = [:]
     /// Policies that differ from ``GroupPolicy/default``, by row.
     private(set) var policies: [UInt32: GroupPolicy] = [:]
     private(set) var count = 0
@@ -60,6 +72,16 @@ struct GroupStore: Sendable {
 
     func pending(of row: Int) -> PendingSwitch? { pendings[UInt32(row)] }
 
+    /// The created and updated times of `row` (ms).
+    func times(of row: Int) -> (created: Int64, updated: Int64) {
+        let fields = slab[row]
+        if fields.timesHigh == Row.largeTimes { return largeTimes[UInt32(row)]! }
+        func time(_ low: UInt32, _ high: UInt32) -> Int64 {
+            Int64(Int16(truncatingIfNeeded: high)) << 32 | Int64(low)
+        }
+        return (time(fields.createdLow, fields.timesHigh), time(fields.updatedLow, fields.timesHigh >> 16))
+    }
+
     func version(of row: Int) -> UInt64 {
         let bits = slab[row].state & ~Row.activeBackup
         return bits == Row.largeVersion ? largeVersions[UInt32(row)]! : UInt64(bits)
@@ -79,7 +101,7 @@ struct GroupStore: Sendable {
 
     /// Adds a row for `address`, which has none; apps and links are the caller's.
     mutating func insert(_ address: GroupAddress) -> Int {
-        let row = Row(created: 0, updated: 0, address: address.value, primary: 0, backup: 0,
+        let row = Row(createdLow: 0, updatedLow: 0, timesHigh: 0, address: address.value, primary: 0, backup: 0,
                       nextPrimary: 0, nextBackup: 0, state: 1)
         let slot = slab.add(row)
         let current = rows
@@ -92,6 +114,7 @@ struct GroupStore: Sendable {
     mutating func remove(_ row: Int) {
         pendings[UInt32(row)] = nil
         largeVersions[UInt32(row)] = nil
+        largeTimes[UInt32(row)] = nil
         policies[UInt32(row)] = nil
         do {
             // A copy for the closure, gone before the rows change (else they would be copied whole).
@@ -112,9 +135,18 @@ struct GroupStore: Sendable {
 
     /// Writes the plain fields of `group` into `row` (not its apps).
     mutating func setFields(_ row: Int, from group: Group) {
-        slab[row].created = group.created
-        slab[row].updated = group.updated
         let key = UInt32(row)
+        let high = UInt32(UInt16(truncatingIfNeeded: group.created >> 32))
+            | UInt32(UInt16(truncatingIfNeeded: group.updated >> 32)) << 16
+        if Row.timeRange.contains(group.created), Row.timeRange.contains(group.updated), high != Row.largeTimes {
+            slab[row].timesHigh = high
+            largeTimes[key] = nil
+        } else {
+            slab[row].timesHigh = Row.largeTimes
+            largeTimes[key] = (group.created, group.updated)
+        }
+        slab[row].createdLow = UInt32(truncatingIfNeeded: group.created)
+        slab[row].updatedLow = UInt32(truncatingIfNeeded: group.updated)
         let versionBits: UInt32
         if group.version < UInt64(Row.largeVersion) {
             versionBits = UInt32(group.version)
@@ -192,6 +224,6 @@ struct GroupStore: Sendable {
     var byteCount: Int {
         slab.byteCount + index.byteCount + pendings.capacity * (4 + MemoryLayout<PendingSwitch>.stride)
             + policies.capacity * (4 + MemoryLayout<GroupPolicy>.stride)
-            + largeVersions.capacity * (4 + 8)
+            + largeVersions.capacity * (4 + 8) + largeTimes.capacity * (4 + 16)
     }
 }

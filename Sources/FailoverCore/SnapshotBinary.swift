@@ -51,8 +51,9 @@ enum SnapshotBinary {
             out.u32(group.backup == 0 ? 0 : number[Int(group.backup) - 1])
             out.u8(group.active == .primary ? 0 : 1)
             out.u64(groups.version(of: row))
-            out.u64(UInt64(bitPattern: group.created))
-            out.u64(UInt64(bitPattern: group.updated))
+            let times = groups.times(of: row)
+            out.u64(UInt64(bitPattern: times.created))
+            out.u64(UInt64(bitPattern: times.updated))
             if let pending = groups.pending(of: row) {
                 out.u8(pending.to == .primary ? 1 : 2)
                 out.u64(UInt64(bitPattern: pending.due))
@@ -136,8 +137,26 @@ enum SnapshotBinary {
         var model = FailoverModel(serial: serial)
         let appCount = try input.count(minimumSize: 5)
         model.appStore.reserve(appCount)
+        // Written in id order and groups in address order: an id or address
+        // past the largest so far cannot be a duplicate, so the check costs
+        // no lookup (an index probe each, the larger part of a load at a million).
+        var largestID: ArraySlice<UInt8>? = nil
+        /// Whether `id` is past every id so far (then it becomes the largest).
+        func isLargest(_ id: ArraySlice<UInt8>) -> Bool {
+            if let largest = largestID, !largest.lexicographicallyPrecedes(id) { return false }
+            largestID = id
+            return true
+        }
         for index in 0..<appCount {
-            model.putApp(try input.app())
+            if let parts = try input.normalApp() {
+                guard model.appStore.add(id: parts.id, name: parts.name, kind: parts.kind, head: parts.head,
+                                         known: isLargest(parts.id))
+                else { throw duplicate }
+            } else {
+                let app = try input.app()
+                _ = isLargest(Array(app.id.rawValue.utf8)[...])
+                model.putApp(app)
+            }
             guard model.apps.count == index + 1 else { throw duplicate }
         }
 
@@ -149,11 +168,15 @@ enum SnapshotBinary {
             }
             return number
         }
+        /// The largest address so far.
+        var previousAddress: UInt32? = nil
         for _ in 0..<groupCount {
             let start = input.offset
             guard let address = GroupAddress(value: try input.u32()) else {
                 throw Damage(offset: start, reason: "group address out of range")
             }
+            let ascending = previousAddress.map { $0 < address.value } ?? true
+            if ascending { previousAddress = address.value }
             let primary = try app(try input.u32(), at: start + 4)
             let backup = try app(try input.u32(), at: start + 8)
             let active: Role
@@ -185,7 +208,7 @@ enum SnapshotBinary {
             }
             let group = Group(address: address, primary: nil, backup: nil, active: active, pending: pending,
                               version: version, created: created, updated: updated)
-            guard model.addGroup(group, primary: primary, backup: backup) else { throw duplicate }
+            guard model.addGroup(group, primary: primary, backup: backup, known: ascending) else { throw duplicate }
         }
 
         let tombstoneCount = try input.count(minimumSize: 4)
@@ -426,6 +449,54 @@ enum SnapshotBinary {
         }
 
         mutating func skipString() throws(Damage) { _ = try stringBytes() }
+
+        /// The parts of an app already in the form ``app()`` would store it
+        /// (an id and a printable ASCII name within their limits, a hostname
+        /// in normal form, 1 to 16 addresses in order without duplicates),
+        /// read without building an ``App``: the common case, and the quick
+        /// one at a million apps. Nil, with nothing read, for anything else,
+        /// which ``app()`` then reads, validates or refuses.
+        mutating func normalApp() throws(Damage) -> (id: ArraySlice<UInt8>, name: ArraySlice<UInt8>, kind: AppStore.Kind,
+                                                    head: ArraySlice<UInt8>)? {
+            let start = offset
+            let id = try stringBytes()
+            let name = try stringBytes()
+            guard (1...AppID.maxLength).contains(id.count), id.allSatisfy(AppID.isAllowed),
+                (1...App.maxNameLength).contains(name.count), name.allSatisfy({ $0 >= 0x20 && $0 < 0x7F })
+            else { offset = start; return nil }
+            switch try u8() {
+            case 0:
+                return (id, name, .noWebHead, bytes[offset..<offset])
+            case 1:
+                let host = try stringBytes()
+                let text = String(decoding: host, as: UTF8.self)
+                guard host.allSatisfy({ $0 < 0x80 }), (try? WebHead.normalizeHostname(text)) == text else {
+                    offset = start
+                    return nil
+                }
+                return (id, name, .hostname, host)
+            case 2:
+                let headStart = offset
+                let count = Int(try u8())
+                guard (1...WebHead.maxAddresses).contains(count) else { offset = start; return nil }
+                var previous: ArraySlice<UInt8> = []
+                for _ in 0..<count {
+                    let length = Int(try u8())
+                    guard length == 4 || length == 16, length <= end - offset else { offset = start; return nil }
+                    let address = bytes[offset..<(offset + length)]
+                    offset += length
+                    // Ordered as IPAddress orders: IPv4 first, then by bytes; strictly, so no duplicates.
+                    guard previous.isEmpty || previous.count < length
+                        || (previous.count == length && previous.lexicographicallyPrecedes(address))
+                    else { offset = start; return nil }
+                    previous = address
+                }
+                return (id, name, .addresses, bytes[headStart..<offset])
+            default:
+                offset = start
+                return nil
+            }
+        }
 
         /// An app, validated like one from a control request.
         mutating func app() throws(Damage) -> App {

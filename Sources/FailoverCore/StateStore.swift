@@ -279,6 +279,25 @@ extension StateStore {
     public static func scanServed(
         directory: String, app: (Int32, ServedHead) -> Void, group: (UInt32, Int32, Int64) -> Void
     ) -> Result<UInt32, ScanRefusal> {
+        readWholeSnapshot(directory: directory).flatMap { scanServed($0, app: app, group: group) }
+    }
+
+    /// What ``scanServed(directory:app:group:)`` reads from `bytes`, the
+    /// snapshot file ``readWholeSnapshot(directory:)`` returned.
+    public static func scanServed(
+        _ bytes: [UInt8], app: (Int32, ServedHead) -> Void, group: (UInt32, Int32, Int64) -> Void
+    ) -> Result<UInt32, ScanRefusal> {
+        do {
+            return .success(try SnapshotBinary.scanServed(bytes, app: app, group: group).serial)
+        } catch {
+            return .failure(.init("at byte offset \(error.offset): \(error.reason)"))
+        }
+    }
+
+    /// The snapshot file's bytes when it is the whole state (an empty
+    /// journal beside it), read under the directory's lock and released at
+    /// once (so a load can take the lock while the bytes are scanned), or why not.
+    public static func readWholeSnapshot(directory: String) -> Result<[UInt8], ScanRefusal> {
         let directory = directory.count > 1 && directory.hasSuffix("/") ? String(directory.dropLast()) : directory
         var info = stat()
         guard stat(directory + "/journal", &info) == 0 else { return .failure(.init("no journal file")) }
@@ -293,10 +312,7 @@ extension StateStore {
         guard fd >= 0 else { return .failure(.init("no snapshot file")) }
         defer { Glibc.close(fd) }
         do {
-            let bytes = try POSIX.readAll(fd, path: path)
-            return .success(try SnapshotBinary.scanServed(bytes, app: app, group: group).serial)
-        } catch let error as SnapshotBinary.Damage {
-            return .failure(.init("at byte offset \(error.offset): \(error.reason)"))
+            return .success(try POSIX.readAll(fd, path: path))
         } catch {
             return .failure(.init("\(error)"))
         }

@@ -74,6 +74,89 @@ import Testing
         expectRefused(resealed { $0[appCountOffset + 6] = UInt8(ascii: " ") }, mentioning: "app id")
     }
 
+    /// A snapshot of one app, written by hand: `head` writes its web head (kind and value).
+    static func oneAppSnapshot(name: String = "Shop", head: (inout SnapshotBinary.Writer) -> Void) -> [UInt8] {
+        var out = SnapshotBinary.Writer()
+        out.bytes += SnapshotBinary.magic
+        out.u32(SnapshotBinary.format)
+        out.u64(0)
+        out.u32(1)
+        out.u32(1)
+        out.string("shop")
+        out.string(name)
+        head(&out)
+        for _ in 0..<4 { out.u32(0) }  // groups, tombstones, checks, policies
+        out.u32(CRC32C.checksum(out.bytes))
+        return out.bytes
+    }
+
+    /// Apps outside the normal form the daemon writes (unsorted or repeated
+    /// addresses, a non-ASCII name) take the full validation, as before the
+    /// quick path for normal ones: normalized, or refused.
+    @Test func appsOutsideTheNormalFormAreValidatedInFull() throws {
+        func addresses(_ list: [[UInt8]]) -> (inout SnapshotBinary.Writer) -> Void {
+            { out in
+                out.u8(2)
+                out.u8(UInt8(list.count))
+                for address in list {
+                    out.u8(UInt8(address.count))
+                    out.bytes += address
+                }
+            }
+        }
+        let v6: [UInt8] = [0x20, 0x01, 0x0d, 0xb8] + Array(repeating: 0, count: 11) + [1]
+        for list in [[[10, 0, 0, 2], [10, 0, 0, 1]], [[10, 0, 0, 1], [10, 0, 0, 1], [10, 0, 0, 2]],
+                     [v6, [10, 0, 0, 2], [10, 0, 0, 1]]] as [[[UInt8]]] {
+            let model = try SnapshotFile.decode(Self.oneAppSnapshot(head: addresses(list)), path: "/state/snapshot").model
+            let expected = try WebHead.addresses(validating: list.map { IPAddress(bytes: $0)!.presentation })
+            #expect(model.apps[appID("shop")]?.webHead == expected)
+        }
+        let accented = try SnapshotFile.decode(Self.oneAppSnapshot(name: "Boutique \u{E9}t\u{E9}", head: { $0.u8(0) }),
+                                               path: "/state/snapshot").model
+        #expect(accented.apps[appID("shop")]?.name == "Boutique \u{E9}t\u{E9}")
+        expectRefused(Self.oneAppSnapshot(head: { $0.u8(1); $0.string("LB.example.net") }), mentioning: "normal form")
+        expectRefused(Self.oneAppSnapshot(head: addresses([])), mentioning: "empty")
+        expectRefused(Self.oneAppSnapshot(name: "", head: { $0.u8(0) }), mentioning: "name")
+    }
+
+    /// Ids and addresses are checked for duplicates out of order too: the
+    /// quick check only skips those past every one before them.
+    @Test func duplicatesOutOfOrderAreRefused() throws {
+        func snapshot(apps: [String], groups: [UInt32]) -> [UInt8] {
+            var out = SnapshotBinary.Writer()
+            out.bytes += SnapshotBinary.magic
+            out.u32(SnapshotBinary.format)
+            out.u64(0)
+            out.u32(1)
+            out.u32(UInt32(apps.count))
+            for id in apps {
+                out.string(id)
+                out.string("App")
+                out.u8(0)
+            }
+            out.u32(UInt32(groups.count))
+            for address in groups {
+                out.u32(address)
+                out.u32(1)
+                out.u32(0)
+                out.u8(0)
+                out.u64(1)
+                out.u64(0)
+                out.u64(0)
+                out.u8(0)
+            }
+            for _ in 0..<3 { out.u32(0) }  // tombstones, checks, policies
+            out.u32(CRC32C.checksum(out.bytes))
+            return out.bytes
+        }
+        #expect(try SnapshotFile.decode(snapshot(apps: ["b", "a", "c"], groups: [5, 3, 7]), path: "/s").model.groups.count == 3)
+        expectRefused(snapshot(apps: ["b", "a", "b"], groups: []), mentioning: "twice")
+        expectRefused(snapshot(apps: ["a", "b", "b"], groups: []), mentioning: "twice")
+        expectRefused(snapshot(apps: ["Caf\u{E9}", "a", "Caf\u{E9}"], groups: []))
+        expectRefused(snapshot(apps: ["a"], groups: [5, 3, 5]), mentioning: "twice")
+        expectRefused(snapshot(apps: ["a"], groups: [3, 5, 5]), mentioning: "twice")
+    }
+
     func expectRefused(_ bytes: [UInt8], mentioning: String? = nil, sourceLocation: SourceLocation = #_sourceLocation) {
         do {
             let decoded = try SnapshotFile.decode(bytes, path: "/state/snapshot")
