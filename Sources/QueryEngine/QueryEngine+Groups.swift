@@ -21,40 +21,38 @@ extension QueryEngine {
         let queryType = RecordType(request.queryType)
         let ttl = Self.groupTTL(configured: snapshot.groups.ttl, due: group.due, now: now)
 
-        var records: UnsafeRawBufferPointer? = nil
+        // The answer's RDATA: one CNAME target, or addresses of one size back to back.
+        var rdata: UnsafeRawBufferPointer? = nil
         var recordCount = 0
-        var isCNAME = false
+        var recordType = RecordType.cname
         if let answer = snapshot.groups.answers.view(group.answer) {
             if answer.cname.count > 0 {
-                records = answer.cname
+                rdata = answer.cname
                 recordCount = 1
-                isCNAME = true
             } else if queryType == .a || (queryType == .any && answer.addressCount > 0) {
-                if answer.addressCount > 0 { records = answer.addressRecords; recordCount = answer.addressCount }
+                if answer.addressCount > 0 { rdata = answer.addressRecords; recordCount = answer.addressCount }
+                recordType = .a
             } else if queryType == .aaaa || queryType == .any {
-                if answer.address6Count > 0 { records = answer.address6Records; recordCount = answer.address6Count }
+                if answer.address6Count > 0 { rdata = answer.address6Records; recordCount = answer.address6Count }
+                recordType = .aaaa
             }
         }
-        if let bytes = records {
-            var written = true
-            if isCNAME { written = writer.writeUInt16(0xC000 | UInt16(DNSHeader.size)) }
-            let start = writer.offset
-            if written { written = writer.writeBytes(bytes) }
-            if written {
-                // Patch the TTL of each record: CNAME has one at a fixed offset;
-                // address records repeat at a fixed stride.
-                if isCNAME {
-                    writer.buffer.storeBigEndianUInt32(ttl, at: start + WebHeadAnswer.ttlOffset)
-                } else {
-                    let stride = bytes.count / recordCount
-                    for index in 0..<recordCount {
-                        writer.buffer.storeBigEndianUInt32(ttl, at: start + index * stride + 2 + WebHeadAnswer.ttlOffset)
-                    }
-                }
+        if let bytes = rdata {
+            // Each record: owner pointer to the question name, type, class IN, TTL, RDLENGTH, RDATA; all of them or none.
+            let mark = writer.mark()
+            let size = bytes.count / recordCount
+            var written = writer.offset + recordCount * (WebHeadAnswer.recordOverhead + size) <= writer.limit
+            var index = 0
+            while written && index < recordCount {
+                written = writer.writeUInt16(0xC000 | UInt16(DNSHeader.size)) && writer.writeUInt16(recordType.rawValue)
+                    && writer.writeUInt16(1) && writer.writeUInt32(ttl) && writer.writeUInt16(UInt16(size))
+                    && writer.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[(index * size)..<(index * size + size)]))
+                index += 1
             }
             if written {
                 counts.answer = recordCount
             } else {
+                writer.rollback(to: mark)
                 counts.truncated = true
             }
         } else {

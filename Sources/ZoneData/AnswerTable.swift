@@ -4,8 +4,8 @@
 /// (one entry per 4,096 answers), not the table.
 ///
 /// A leaf is one allocation: 64 entries of 8 bytes, then the answers'
-/// records back to back (about 40 bytes an answer in all, where an object
-/// per answer took over 200). Each level keeps plain pointers to the level
+/// RDATA back to back (about 20 to 30 bytes an answer in all, where an
+/// object per answer took over 200). Each level keeps plain pointers to the level
 /// below, so a lookup is three loads with no reference counting.
 public final class AnswerTable: @unchecked Sendable {
     static let leafShift = 6
@@ -24,9 +24,9 @@ public final class AnswerTable: @unchecked Sendable {
         static let absent = Entry(offset: .max, cnameLength: 0, addressCount: 0, address6Count: 0)
     }
 
-    /// Bytes of one A record after the owner pointer: `C0 0C`, type, class, TTL, RDLENGTH, 4 bytes.
-    static let addressRecordSize = WebHeadAnswer.recordOverhead + 4
-    static let address6RecordSize = WebHeadAnswer.recordOverhead + 16
+    /// RDATA bytes of one A and one AAAA record.
+    static let addressRecordSize = 4
+    static let address6RecordSize = 16
 
     /// 64 answers in one allocation; immutable after init.
     final class Leaf: @unchecked Sendable {

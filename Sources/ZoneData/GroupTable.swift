@@ -2,10 +2,12 @@ import DNSWire
 
 /// Failover groups by address, for the query path: an open-addressing table
 /// of 32-bit addresses with, per slot, the index of the active app's answer
-/// in ``answers`` (-1: none, answered NODATA) and the due time of a pending
-/// switch (0: none). 16-byte slots, 1.4 a group when built, rebuilt past a
-/// load of 0.8: about 22 bytes a group (a power-of-two size could take 32,
-/// and did at a million groups). Probe runs stay within a cache line or two.
+/// in ``answers`` (-1: none, answered NODATA) and whether a switch is
+/// pending. 8-byte slots, 1.4 a group when built, rebuilt past a load of
+/// 0.8: about 11 bytes a group (a power-of-two size could take 16). Probe
+/// runs stay within a cache line or two. The due times of pending switches
+/// sit beside the slots, in a run of its own for only the chunks that hold
+/// one (most hold none).
 ///
 /// Persistent: ``updating(answers:entries:)`` returns a new table that shares
 /// every chunk of slots it did not touch with this one, so a commit costs the
@@ -15,7 +17,7 @@ import DNSWire
 public final class GroupTable: @unchecked Sendable {
     /// Marks an empty slot: addresses stop at 999,999,999.
     static let emptyKey = UInt32.max
-    /// Slots per chunk: 1,024 x 16 bytes keeps a copied chunk at 16 KiB.
+    /// Slots per chunk: 1,024 x 8 bytes keeps a copied chunk at 8 KiB.
     static let chunkShift = 10
     static let chunkSize = 1 << chunkShift
 
@@ -38,27 +40,86 @@ public final class GroupTable: @unchecked Sendable {
         case remove(UInt32)
     }
 
+    /// One slot as stored: the key and `answer + 1` in bits 0-30 of
+    /// `value`, bit 31 set when a switch is pending (its due time is in the
+    /// chunk's ``Chunk/dues``).
     struct Slot: Sendable {
+        var key: UInt32
+        var value: UInt32
+
+        static let pending: UInt32 = 1 << 31
+        static let empty = Slot(key: GroupTable.emptyKey, value: 0)
+
+        init(key: UInt32, value: UInt32) {
+            self.key = key
+            self.value = value
+        }
+
+        init(key: UInt32, answer: Int32, due: Int64) {
+            self.key = key
+            value = UInt32(bitPattern: answer &+ 1) & ~Self.pending | (due != 0 ? Self.pending : 0)
+        }
+
+        @inline(__always)
+        var answer: Int32 { Int32(bitPattern: value & ~Self.pending) &- 1 }
+        @inline(__always)
+        var isPending: Bool { value & Self.pending != 0 }
+    }
+
+    /// A slot with its due time, as updates read and write it.
+    struct Full {
         var key: UInt32
         var answer: Int32
         var due: Int64
 
-        static let empty = Slot(key: GroupTable.emptyKey, answer: -1, due: 0)
+        static let empty = Full(key: GroupTable.emptyKey, answer: -1, due: 0)
     }
 
-    /// A run of slots in memory of its own; written only before the table
-    /// that first holds it is published.
+    /// A run of slots in memory of its own, and the due times of its pending
+    /// switches when it has any; written only before the table that first
+    /// holds it is published.
     final class Chunk: @unchecked Sendable {
         let slots: UnsafeMutablePointer<Slot>
+        /// Due time by slot, valid where the slot is pending; nil when none is.
+        private(set) var dues: UnsafeMutablePointer<Int64>?
         let length: Int
 
-        init(copying source: UnsafePointer<Slot>, length: Int) {
+        /// Copies `length` slots, and the due times when `dues` is given and a slot is pending.
+        init(copying source: UnsafePointer<Slot>, dues sourceDues: UnsafePointer<Int64>?, length: Int) {
             slots = .allocate(capacity: length)
             slots.initialize(from: source, count: length)
             self.length = length
+            if let sourceDues, (0..<length).contains(where: { source[$0].isPending }) {
+                let dues = UnsafeMutablePointer<Int64>.allocate(capacity: length)
+                dues.initialize(from: sourceDues, count: length)
+                self.dues = dues
+            }
         }
 
-        deinit { slots.deallocate() }
+        convenience init(copying chunk: Chunk) {
+            self.init(copying: chunk.slots, dues: chunk.dues, length: chunk.length)
+        }
+
+        deinit {
+            slots.deallocate()
+            dues?.deallocate()
+        }
+
+        subscript(index: Int) -> Full {
+            get {
+                let slot = slots[index]
+                return Full(key: slot.key, answer: slot.answer, due: slot.isPending ? dues![index] : 0)
+            }
+            set {
+                slots[index] = Slot(key: newValue.key, answer: newValue.answer, due: newValue.due)
+                guard newValue.due != 0 else { return }
+                if dues == nil {
+                    dues = .allocate(capacity: length)
+                    dues!.initialize(repeating: 0, count: length)
+                }
+                dues![index] = newValue.due
+            }
+        }
     }
 
     public let answers: AnswerTable
@@ -67,6 +128,8 @@ public final class GroupTable: @unchecked Sendable {
     public let count: Int
     private let chunks: [Chunk]
     private let bases: UnsafeMutablePointer<UnsafeMutablePointer<Slot>>
+    /// Each chunk's due times (nil for a chunk with no pending switch).
+    private let dueBases: UnsafeMutablePointer<UnsafeMutablePointer<Int64>?>
     /// Slots in all; any number, in whole chunks once over one chunk.
     private let capacity: Int
 
@@ -78,9 +141,14 @@ public final class GroupTable: @unchecked Sendable {
         self.capacity = capacity
         bases = .allocate(capacity: chunks.count)
         bases.initialize(from: chunks.map(\.slots), count: chunks.count)
+        dueBases = .allocate(capacity: chunks.count)
+        dueBases.initialize(from: chunks.map(\.dues), count: chunks.count)
     }
 
-    deinit { bases.deallocate() }
+    deinit {
+        bases.deallocate()
+        dueBases.deallocate()
+    }
 
     /// Builds a table from scratch; `answers[i]` is answer index `i`.
     public convenience init(ttl: UInt32, answers: [WebHeadAnswer], entries: [Entry]) {
@@ -90,6 +158,8 @@ public final class GroupTable: @unchecked Sendable {
     public convenience init(ttl: UInt32, answers: AnswerTable, entries: [Entry]) {
         let capacity = Self.capacity(for: entries.count)
         var slots = [Slot](repeating: .empty, count: capacity)
+        // Due times by slot, only when some switch is pending.
+        var dues: [Int64] = entries.contains { $0.due != 0 } ? Array(repeating: 0, count: capacity) : []
         var count = 0
         for entry in entries {
             var slot = Self.home(entry.address, capacity)
@@ -98,11 +168,17 @@ public final class GroupTable: @unchecked Sendable {
             }
             if slots[slot].key == Self.emptyKey { count += 1 }
             slots[slot] = Slot(key: entry.address, answer: entry.answer, due: entry.due)
+            if entry.due != 0 { dues[slot] = entry.due }
         }
         let chunkCount = max(1, capacity >> Self.chunkShift)
         let chunkLength = capacity / chunkCount
         let chunks = slots.withUnsafeBufferPointer { all in
-            (0..<chunkCount).map { Chunk(copying: all.baseAddress! + $0 * chunkLength, length: chunkLength) }
+            dues.withUnsafeBufferPointer { due in
+                (0..<chunkCount).map { index in
+                    Chunk(copying: all.baseAddress! + index * chunkLength,
+                          dues: dues.isEmpty ? nil : due.baseAddress! + index * chunkLength, length: chunkLength)
+                }
+            }
         }
         self.init(ttl: ttl, answers: answers, count: count, chunks: chunks, capacity: capacity)
     }
@@ -135,7 +211,10 @@ public final class GroupTable: @unchecked Sendable {
         var slot = Self.home(address, capacity)
         while true {
             let entry = bases[slot >> Self.chunkShift][slot & (Self.chunkSize - 1)]
-            if entry.key == address { return (entry.answer, entry.due) }
+            if entry.key == address {
+                guard entry.isPending else { return (entry.answer, 0) }
+                return (entry.answer, dueBases[slot >> Self.chunkShift]![slot & (Self.chunkSize - 1)])
+            }
             if entry.key == Self.emptyKey { return nil }
             slot = Self.after(slot, capacity)
         }
@@ -163,7 +242,7 @@ public final class GroupTable: @unchecked Sendable {
                     slot = Self.after(slot, capacity)
                 }
                 if editor[slot].key == Self.emptyKey { count += 1 }
-                editor[slot] = Slot(key: entry.address, answer: entry.answer, due: entry.due)
+                editor[slot] = Full(key: entry.address, answer: entry.answer, due: entry.due)
             case .remove(let address):
                 if remove(address, from: &editor) { count -= 1 }
             }
@@ -216,14 +295,12 @@ public final class GroupTable: @unchecked Sendable {
 
         init(chunks: [Chunk]) { self.chunks = chunks }
 
-        subscript(slot: Int) -> Slot {
-            get { chunks[slot >> GroupTable.chunkShift].slots[slot & (GroupTable.chunkSize - 1)] }
+        subscript(slot: Int) -> Full {
+            get { chunks[slot >> GroupTable.chunkShift][slot & (GroupTable.chunkSize - 1)] }
             set {
                 let chunk = slot >> GroupTable.chunkShift
-                if copied.insert(chunk).inserted {
-                    chunks[chunk] = Chunk(copying: chunks[chunk].slots, length: chunks[chunk].length)
-                }
-                chunks[chunk].slots[slot & (GroupTable.chunkSize - 1)] = newValue
+                if copied.insert(chunk).inserted { chunks[chunk] = Chunk(copying: chunks[chunk]) }
+                chunks[chunk][slot & (GroupTable.chunkSize - 1)] = newValue
             }
         }
 
@@ -248,9 +325,9 @@ extension GroupTable {
     /// Calls `body` for every group (address, answer index, due), in table order.
     public func forEach(_ body: (UInt32, Int32, Int64) -> Void) {
         for chunk in chunks {
-            for index in 0..<chunk.length {
-                let slot = chunk.slots[index]
-                if slot.key != Self.emptyKey { body(slot.key, slot.answer, slot.due) }
+            for index in 0..<chunk.length where chunk.slots[index].key != Self.emptyKey {
+                let slot = chunk[index]
+                body(slot.key, slot.answer, slot.due)
             }
         }
     }

@@ -1,26 +1,24 @@
 import DNSWire
 
-/// The answer records for one web head, pre-rendered once per app: the bytes
-/// after the owner name, ready to copy behind a `0xC00C` owner pointer, with
-/// the TTL patched per query. A class: tables share it by reference.
+/// The answer for one web head, rendered once per app as the RDATA of its
+/// records (a CNAME target, or the addresses); the query path writes each
+/// record's owner pointer, type, class, TTL and length around it, so a
+/// million answers do not store those 12 bytes a record. A class: tables
+/// share it by reference.
 ///
 /// The bytes live in one allocation owned by the object, so the query path
 /// reads them through ``View``, a plain value of pointers and counts, with
 /// no reference counting per query.
 public final class WebHeadAnswer: @unchecked Sendable, Equatable {
-    /// Offset of the TTL inside a record rendered after its owner pointer:
-    /// type (2) + class (2).
-    public static let ttlOffset = 4
-
-    /// The records as pointers into the answer's storage; valid while the
+    /// The RDATA as pointers into the answer's storage; valid while the
     /// answer lives (a snapshot holding it is enough).
     public struct View {
-        /// CNAME record (type, class, TTL, RDLENGTH, target), or empty.
+        /// The CNAME target in wire form, or empty.
         public let cname: UnsafeRawBufferPointer
-        /// A records, each `C0 0C` + type, class, TTL, RDLENGTH, 4 bytes.
+        /// The A records' RDATA, 4 bytes each.
         public let addressRecords: UnsafeRawBufferPointer
         public let addressCount: Int
-        /// AAAA records, each `C0 0C` + type, class, TTL, RDLENGTH, 16 bytes.
+        /// The AAAA records' RDATA, 16 bytes each.
         public let address6Records: UnsafeRawBufferPointer
         public let address6Count: Int
     }
@@ -35,13 +33,11 @@ public final class WebHeadAnswer: @unchecked Sendable, Equatable {
     public var address6Records: [UInt8] { Array(view.address6Records) }
     public var address6Count: Int { view.address6Count }
 
-    /// Owner pointer + type + class + TTL + RDLENGTH.
-    static let recordOverhead = 2 + 2 + 2 + 4 + 2
+    /// What the query path writes around each record's RDATA: owner pointer + type + class + TTL + RDLENGTH.
+    public static let recordOverhead = 2 + 2 + 2 + 4 + 2
 
     public static func hostname(_ target: DomainName) -> WebHeadAnswer {
-        var bytes: [UInt8] = [0, 5, 0, 1, 0, 0, 0, 0]
-        bytes += [UInt8(target.wire.count >> 8), UInt8(target.wire.count & 0xFF)]
-        bytes += target.wire
+        let bytes = target.wire
         let storage = UnsafeMutableRawBufferPointer.allocate(byteCount: bytes.count, alignment: 8)
         storage.copyBytes(from: bytes)
         let base = UnsafeRawBufferPointer(storage)
@@ -74,21 +70,17 @@ public final class WebHeadAnswer: @unchecked Sendable, Equatable {
             offset += 1 + length
         }
         guard offset == raw.endIndex else { return nil }
-        let v4Bytes = v4Count * (recordOverhead + 4)
-        let storage = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, v4Bytes + v6Count * (recordOverhead + 16)),
-                                                             alignment: 8)
+        let v4Bytes = v4Count * 4
+        let storage = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, v4Bytes + v6Count * 16), alignment: 8)
         var v4At = 0
         var v6At = v4Bytes
         offset = raw.startIndex + 1
         for _ in 0..<count {
             let length = Int(raw[offset])
-            let header: [UInt8] = length == 4 ? [0xC0, 0x0C, 0, 1, 0, 1, 0, 0, 0, 0, 0, 4]
-                : [0xC0, 0x0C, 0, 28, 0, 1, 0, 0, 0, 0, 0, 16]
             let at = length == 4 ? v4At : v6At
-            UnsafeMutableRawBufferPointer(rebasing: storage[at..<(at + recordOverhead)]).copyBytes(from: header)
-            UnsafeMutableRawBufferPointer(rebasing: storage[(at + recordOverhead)..<(at + recordOverhead + length)])
+            UnsafeMutableRawBufferPointer(rebasing: storage[at..<(at + length)])
                 .copyBytes(from: raw[(offset + 1)..<(offset + 1 + length)])
-            if length == 4 { v4At += recordOverhead + 4 } else { v6At += recordOverhead + 16 }
+            if length == 4 { v4At += 4 } else { v6At += 16 }
             offset += 1 + length
         }
         let base = UnsafeRawBufferPointer(storage)
@@ -134,15 +126,13 @@ public final class WebHeadAnswer: @unchecked Sendable, Equatable {
 extension WebHeadAnswer {
     /// The answer's records as (type, RDATA) pairs, for zone transfers.
     public var rdatas: [(type: RecordType, rdata: [UInt8])] {
-        if !cname.isEmpty { return [(.cname, Array(cname[10...]))] }
+        if !cname.isEmpty { return [(.cname, cname)] }
         var result: [(RecordType, [UInt8])] = []
         for index in 0..<addressCount {
-            let start = index * 16 + 12
-            result.append((.a, Array(addressRecords[start..<(start + 4)])))
+            result.append((.a, Array(addressRecords[(index * 4)..<(index * 4 + 4)])))
         }
         for index in 0..<address6Count {
-            let start = index * 28 + 12
-            result.append((.aaaa, Array(address6Records[start..<(start + 16)])))
+            result.append((.aaaa, Array(address6Records[(index * 16)..<(index * 16 + 16)])))
         }
         return result
     }
