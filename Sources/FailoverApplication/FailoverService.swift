@@ -97,23 +97,31 @@ public actor FailoverService {
 
     /// Opens the state directory (replaying the journal) and publishes the
     /// first snapshot. Throws with the file and offset on corruption.
+    ///
+    /// `scanned` gives, once the state is read, what
+    /// ``SnapshotBuilder/scan(_:zone:ttl:)`` read from the same directory (a
+    /// fast start; it may wait for that scan): it is kept instead of a
+    /// snapshot built anew when the loaded state is exactly the one it was
+    /// read from (the same serial and group count, an empty journal).
     public init(
         stateDirectory: String, zone: StaticZone, ttl: UInt32, defaultDelaySeconds: Double, snapshots: SnapshotStore,
         logger: Logger, clock: @escaping @Sendable () -> Int64 = WallClock.preciseMilliseconds,
-        metrics: ServiceMetrics = .disabled, compactAfter: Int? = nil
+        metrics: ServiceMetrics = .disabled, compactAfter: Int? = nil, scanned: @Sendable () -> ZoneSnapshot? = { nil }
     ) throws(FailoverError) {
         try self.init(stateDirectory: stateDirectory, zone: zone, ttl: ttl, defaultDelaySeconds: defaultDelaySeconds,
                       snapshots: snapshots, logger: logger, clock: clock, metrics: metrics, compactAfter: compactAfter,
-                      io: .system)
+                      io: .system, scanned: scanned)
     }
 
     /// As above, with the journal's system calls given (tests inject failures).
     package init(
         stateDirectory: String, zone: StaticZone, ttl: UInt32, defaultDelaySeconds: Double, snapshots: SnapshotStore,
         logger: Logger, clock: @escaping @Sendable () -> Int64, metrics: ServiceMetrics, compactAfter: Int?,
-        io: FileIO
+        io: FileIO, scanned: @Sendable () -> ZoneSnapshot? = { nil }
     ) throws(FailoverError) {
+        let started = ContinuousClock.now
         let (store, model, warnings) = try StateStore.open(directory: stateDirectory, io: io)
+        let opened = ContinuousClock.now
         for warning in warnings { logger.warning("\(warning)") }
         self.store = store
         self.model = model
@@ -126,11 +134,23 @@ public actor FailoverService {
         self.clock = clock
         self.metrics = metrics
         self.compactionThreshold = compactAfter.map { max(1, $0) }
-        snapshots.publish(metrics.measureSnapshotBuild {
-            SnapshotBuilder.build(model: model, zone: zone, ttl: ttl)
-        })
+        if store.journalRecords == 0, let scanned = scanned(), scanned.zone === zone, scanned.groups.ttl == ttl,
+            scanned.serial == SnapshotBuilder.servedSerial(zone: zone, model: model),
+            scanned.groups.count == model.groups.count
+        {
+            // Already served: building it again would cost seconds and a second copy at a million groups.
+            snapshots.publish(scanned)
+        } else {
+            snapshots.publish(metrics.measureSnapshotBuild {
+                SnapshotBuilder.build(model: model, zone: zone, ttl: ttl)
+            })
+        }
+        let seconds = { (from: ContinuousClock.Instant, to: ContinuousClock.Instant) in
+            String(format: "%.2f", (to - from) / .seconds(1))
+        }
+        let now = ContinuousClock.now
         logger.info(
-            "state loaded from \(stateDirectory): \(model.apps.count) apps, \(model.groups.count) groups, \(model.pendingCount) pending switches, \(store.journalRecords) journal records")
+            "state loaded from \(stateDirectory): \(model.apps.count) apps, \(model.groups.count) groups, \(model.pendingCount) pending switches, \(store.journalRecords) journal records (\(seconds(started, now)) s: read \(seconds(started, opened)) s, snapshot \(seconds(opened, now)) s)")
     }
 
     /// Starts the scheduler; switches that fell due while the daemon was

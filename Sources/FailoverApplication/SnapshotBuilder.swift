@@ -26,11 +26,17 @@ public enum SnapshotBuilder {
     /// answer indexes are the apps' numbers in the file, which are the app
     /// numbers of the model loaded from it.
     public static func scan(directory: String, zone: StaticZone, ttl: UInt32) -> Result<ZoneSnapshot, StateStore.ScanRefusal> {
+        StateStore.readWholeSnapshot(directory: directory).flatMap { scan($0, zone: zone, ttl: ttl) }
+    }
+
+    /// As ``scan(directory:zone:ttl:)``, from the bytes
+    /// ``StateStore/readWholeSnapshot(directory:)`` read.
+    public static func scan(_ bytes: [UInt8], zone: StaticZone, ttl: UInt32) -> Result<ZoneSnapshot, StateStore.ScanRefusal> {
         var answers = AnswerTable.Builder()
         var entries: [GroupTable.Entry] = []
         // Apps behind the same load balancer are rendered once.
         var byHostname: [String: WebHeadAnswer] = [:]
-        let serial = StateStore.scanServed(directory: directory, app: { _, head in
+        let serial = StateStore.scanServed(bytes, app: { _, head in
             switch head {
             case .none:
                 answers.append(nil)

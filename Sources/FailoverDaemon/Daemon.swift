@@ -99,9 +99,11 @@ public final class Daemon: ControlHost, @unchecked Sendable {
     /// control channel, and returns once DNS is answered.
     ///
     /// A large state whose snapshot file is the whole state (empty journal)
-    /// is served from the file at once; the model loads in the background and
-    /// the control socket opens when it is ready. Otherwise the state loads
-    /// first and every failure refuses the start.
+    /// is served from the file at once; the model loads on a thread of its
+    /// own meanwhile (from the moment the file is read, beside the scan) and
+    /// the control socket opens when it is ready, keeping the scanned
+    /// snapshot. Otherwise the state loads first and every failure refuses
+    /// the start.
     public func start() async throws {
         let exporter = config.metricsListen.map { _ in MetricsExporter(counters: counters) { [weak self] in
             await self?.metricsState() ?? MetricsExporter.State()
@@ -109,11 +111,31 @@ public final class Daemon: ControlHost, @unchecked Sendable {
         let metrics = exporter?.serviceMetrics ?? .disabled
         healthMetrics = exporter?.healthMetrics ?? .disabled
         var service: FailoverService? = nil
+        /// The state loading on its own thread while the snapshot file is served.
+        var loading: Task<FailoverService, any Error>? = nil
         if Self.fileSize(config.stateDirectory + "/snapshot") >= Self.backgroundLoadThreshold {
-            switch SnapshotBuilder.scan(directory: config.stateDirectory, zone: store.load().zone, ttl: config.ttl) {
-            case .success(let served):
-                store.publish(served)
-                logger.info("serving \(served.groups.count) groups from the snapshot file while the state loads")
+            switch StateStore.readWholeSnapshot(directory: config.stateDirectory) {
+            case .success(let bytes):
+                let handoff = ScanHandoff()
+                // On its own thread: the load takes a second or more at a million groups and must
+                // not hold a cooperative thread (on one CPU, the only one) that signal handling
+                // and the watchdog monitor need.
+                loading = Task.detached { [self] in
+                    try await Self.onOwnThread(named: "state-load") {
+                        try self.loadService(metrics: metrics, scanned: { handoff.wait() })
+                    }
+                }
+                switch SnapshotBuilder.scan(bytes, zone: store.load().zone, ttl: config.ttl) {
+                case .success(let served):
+                    store.publish(served)
+                    handoff.set(served)
+                    logger.info("serving \(served.groups.count) groups from the snapshot file while the state loads")
+                case .failure(let refusal):
+                    handoff.set(nil)
+                    logger.info("loading the whole state before serving: \(refusal)")
+                    service = try await loading?.value
+                    loading = nil
+                }
             case .failure(let refusal):
                 logger.info("loading the whole state before serving: \(refusal)")
                 service = try loadService(metrics: metrics)
@@ -212,16 +234,11 @@ public final class Daemon: ControlHost, @unchecked Sendable {
         if let service {
             try await startControl(service, loops: loops, passedControl: passedControl?.fd, metrics: metrics,
                                    recordMetrics: exporter != nil)
-        } else {
+        } else if let loading {
             let passedFD = passedControl?.fd
             backgroundStart = Task.detached { [self] in
                 do {
-                    // On its own thread: the load takes seconds at a million groups and must
-                    // not hold a cooperative thread (on one CPU, the only one) that signal
-                    // handling and the watchdog monitor need.
-                    let service = try await Self.onOwnThread(named: "state-load") {
-                        try self.loadService(metrics: metrics)
-                    }
+                    let service = try await loading.value
                     guard self.lifecycle.withLock({ () -> Bool in
                         if self.stopRequested { return false }
                         self.controlStarting = true
@@ -252,12 +269,14 @@ public final class Daemon: ControlHost, @unchecked Sendable {
         }
     }
 
-    private func loadService(metrics: ServiceMetrics) throws -> FailoverService {
+    /// Loads the state; `scanned` gives the snapshot a fast start serves meanwhile, kept when it is what
+    /// the loaded state serves.
+    private func loadService(metrics: ServiceMetrics, scanned: @Sendable () -> ZoneSnapshot? = { nil }) throws -> FailoverService {
         do {
             let service = try FailoverService(
                 stateDirectory: config.stateDirectory, zone: store.load().zone, ttl: config.ttl,
                 defaultDelaySeconds: config.switchDelay, snapshots: store, logger: logger, metrics: metrics,
-                compactAfter: config.compactAfter)
+                compactAfter: config.compactAfter, scanned: scanned)
             self.service = service
             // Loading freed a lot in small pieces (the file's bytes, decoded values, a scanned
             // snapshot): hand the free pages back, else they stay resident (about 90 MiB at 1M groups).

@@ -1,6 +1,7 @@
 import DNSWire
 import FailoverCore
 import Foundation
+import Logging
 import TestSupport
 import Testing
 import ZoneData
@@ -155,6 +156,33 @@ import ZoneData
             try store.append([.groupDelete(address: GroupAddress(value: 1)!)])
         }
         #expect(throws: StateStore.ScanRefusal.self) { try SnapshotBuilder.scan(directory: directory, zone: zone, ttl: 30).get() }
+    }
+
+    /// The state loaded behind a fast start keeps the scanned snapshot when
+    /// it is what the loaded model serves, and builds its own otherwise.
+    @Test func loadedStateKeepsTheScannedSnapshot() async throws {
+        var random = SeededRandom(seed: 7)
+        var model = FailoverModel()
+        for round in 0..<300 {
+            _ = try? model.apply(IncrementalCommitTests.randomMutation(model, now: 1_000 * Int64(round), random: &random))
+        }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("keep-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        do {
+            let (store, _, _) = try StateStore.open(directory: directory)
+            try store.compact(model: model)
+        }
+        let zone = IncrementalCommitTests.zone
+        for ttl in [30 as UInt32, 60] {
+            let scanned = try SnapshotBuilder.scan(directory: directory, zone: zone, ttl: 30).get()
+            let snapshots = SnapshotStore(ZoneSnapshot(zone: zone))
+            let service = try FailoverService(
+                stateDirectory: directory, zone: zone, ttl: ttl, defaultDelaySeconds: 0, snapshots: snapshots,
+                logger: Logger(label: "test"), scanned: { scanned })
+            #expect((snapshots.load() === scanned) == (ttl == 30))
+            #expect(snapshots.load().groups.ttl == ttl && snapshots.load().serial == scanned.serial)
+            _ = service
+        }
     }
 
     @Test func damagedSnapshotIsNotScanned() throws {
