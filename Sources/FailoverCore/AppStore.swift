@@ -301,10 +301,12 @@ struct AppStore: Sendable {
         holes[UInt16(length), default: []].append(offset)
     }
 
-    /// Rewrites the arena without garbage once garbage is over half of it:
-    /// O(live bytes), at most once per as many bytes written, so O(1) a change amortized.
+    /// Rewrites the arena without garbage once garbage is over a quarter of
+    /// it (so the arena stays within a third over its live bytes under any
+    /// mix of changes): O(live bytes), at most once per a third as many
+    /// bytes written, so O(1) a change amortized.
     private mutating func compactIfWasteful() {
-        guard garbage > Self.compactionFloor, garbage * 2 > arena.count else { return }
+        guard garbage > Self.compactionFloor, garbage * 4 > arena.count else { return }
         var packed: [UInt8] = []
         packed.reserveCapacity(arena.count - garbage)
         for slot in slab.rows.indices where slab[slot].length != 0 {

@@ -241,7 +241,7 @@ import Testing
             }
         }
         for id in ids { #expect(model.apps[id]?.name.count == 100 + 599 % 97) }
-        // About 9 MB were written; compaction keeps the arena within twice the live bytes (plus the 1 MiB floor).
+        // About 9 MB were written; compaction keeps the arena within a third over the live bytes (plus the 1 MiB floor).
         #expect(model.storageBytes.apps < 4 << 20)
     }
 
