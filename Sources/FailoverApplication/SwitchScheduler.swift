@@ -10,16 +10,18 @@ import Foundation
 /// reaches its due time: at once (within `maxSleep`) after a jump forward past
 /// it, later after a jump backwards. The served TTL counts down on the same
 /// clock, so caches and the switch stay in step.
-public final class SwitchScheduler: @unchecked Sendable {
+public final class SwitchScheduler: Sendable {
     /// Longest sleep before the wall clock is read again (bounds the effect
     /// of a clock step on an already computed sleep).
     static let maxSleep: Double = 1.0
 
+    private struct State: Sendable {
+        var queue = DeadlineQueue<GroupAddress>()
+        var running = false
+    }
+
     /// Sleeps on CLOCK_MONOTONIC: a stepped wall clock cannot stretch a sleep.
-    private let condition = MonotonicCondition()
-    private var queue = DeadlineQueue<GroupAddress>()
-    private var running = false
-    private var thread: Thread? = nil
+    private let condition = MonotonicCondition(State())
     private let clock: @Sendable () -> Int64
     private let onDue: @Sendable ([(due: Int64, key: GroupAddress)]) -> Void
 
@@ -30,57 +32,47 @@ public final class SwitchScheduler: @unchecked Sendable {
     }
 
     public func start() {
-        condition.lock()
-        running = true
-        condition.unlock()
+        condition.withLock { $0.running = true }
         let thread = Thread { [self] in loop() }
         thread.name = "switch-scheduler"
-        self.thread = thread
         thread.start()
     }
 
     public func stop() {
-        condition.lock()
-        running = false
-        condition.broadcast()
-        condition.unlock()
+        condition.withLockAndBroadcast { $0.running = false }
     }
 
     /// Sets (or with nil, removes) the due time of a group's pending switch.
     public func set(_ address: GroupAddress, due: Int64?) {
-        condition.lock()
-        if let due {
-            queue.insert(address, due: due)
-        } else {
-            _ = queue.remove(address)
+        condition.withLockAndBroadcast { state in
+            if let due {
+                state.queue.insert(address, due: due)
+            } else {
+                _ = state.queue.remove(address)
+            }
         }
-        condition.broadcast()
-        condition.unlock()
     }
 
     public var pendingCount: Int {
-        condition.lock()
-        defer { condition.unlock() }
-        return queue.count
+        condition.withLock { $0.queue.count }
     }
 
     private func loop() {
-        condition.lock()
-        while running {
+        while let due = nextDue() { onDue(due) }
+    }
+
+    /// Sleeps until some switches are due and takes them from the queue; nil once stopped.
+    private func nextDue() -> [(due: Int64, key: GroupAddress)]? {
+        condition.waitUntilDone { state in
+            guard state.running else { return .done(nil) }
             let now = clock()
-            let due = queue.popDue(atOrBefore: now)
-            if !due.isEmpty {
-                condition.unlock()
-                onDue(due)
-                condition.lock()
-                continue
-            }
+            let due = state.queue.popDue(atOrBefore: now)
+            if !due.isEmpty { return .done(due) }
             var sleep = Self.maxSleep
-            if let next = queue.first {
+            if let next = state.queue.first {
                 sleep = min(sleep, Double(next.due - now) / 1000)
             }
-            condition.wait(seconds: max(0.0005, sleep))
+            return .wait(seconds: max(0.0005, sleep))
         }
-        condition.unlock()
     }
 }
