@@ -7,6 +7,7 @@
 /// RDATA back to back (about 20 to 30 bytes an answer in all, where an
 /// object per answer took over 200). Each level keeps plain pointers to the level
 /// below, so a lookup is three loads with no reference counting.
+// Unchecked: `let` raw pointers into leaves and nodes that are immutable after init.
 public final class AnswerTable: @unchecked Sendable {
     static let leafShift = 6
     static let leafSize = 1 << leafShift
@@ -29,6 +30,7 @@ public final class AnswerTable: @unchecked Sendable {
     static let address6RecordSize = 16
 
     /// 64 answers in one allocation; immutable after init.
+    // Unchecked: one raw allocation, filled in init and read-only afterwards.
     final class Leaf: @unchecked Sendable {
         let base: UnsafeMutableRawPointer
 
@@ -78,6 +80,7 @@ public final class AnswerTable: @unchecked Sendable {
         static let empty = Leaf([])
     }
 
+    // Unchecked: a raw array of leaf base pointers, filled in init and read-only afterwards.
     final class Node: @unchecked Sendable {
         let leaves: [Leaf]
         let leafBases: UnsafeMutablePointer<UnsafeMutableRawPointer>

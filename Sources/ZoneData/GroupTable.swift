@@ -14,6 +14,7 @@ import DNSWire
 /// chunks it changes plus one array of chunk references, not a rebuild. The
 /// table also keeps a plain array of the chunks' base pointers, so a lookup
 /// does no reference counting.
+// Unchecked: raw pointers to chunks that are never written once the table is published.
 public final class GroupTable: @unchecked Sendable {
     /// Marks an empty slot: addresses stop at 999,999,999.
     static let emptyKey = UInt32.max
@@ -77,7 +78,7 @@ public final class GroupTable: @unchecked Sendable {
 
     /// A run of slots in memory of its own, and the due times of its pending
     /// switches when it has any; written only before the table that first
-    /// holds it is published.
+    /// holds it is published (so `@unchecked Sendable` is safe).
     final class Chunk: @unchecked Sendable {
         let slots: UnsafeMutablePointer<Slot>
         /// Due time by slot, valid where the slot is pending; nil when none is.

@@ -9,6 +9,7 @@ import DNSWire
 /// The bytes live in one allocation owned by the object, so the query path
 /// reads them through ``View``, a plain value of pointers and counts, with
 /// no reference counting per query.
+// Unchecked: the storage is written in init only; afterwards it is read-only bytes behind `let` pointers.
 public final class WebHeadAnswer: @unchecked Sendable, Equatable {
     /// The RDATA as pointers into the answer's storage; valid while the
     /// answer lives (a snapshot holding it is enough).
