@@ -10,6 +10,7 @@ import NIOCore
 import NIOPosix
 import NIOSSL
 import QueryEngine
+import Synchronization
 import ZoneData
 import ZoneTransfer
 
@@ -24,36 +25,46 @@ public struct StartupError: Error, CustomStringConvertible {
 }
 
 /// The running daemon: zone, snapshot, transports, signals.
-public final class Daemon: ControlHost, @unchecked Sendable {
-    public private(set) var config: DaemonConfig
+public final class Daemon: ControlHost, Sendable {
+    /// The configuration read at start. A reload takes only the zone file and TTL from the file again,
+    /// and hands them to the service.
+    public let config: DaemonConfig
     /// The file the configuration came from, re-read on reload.
     public let configPath: String?
     private let logger: Logger
     public let store: SnapshotStore
     public let counters = ServingCounters()
-    private var udpServer: UDPServer? = nil
-    private var tcpChannels: [Channel] = []
-    private var eventLoops: MultiThreadedEventLoopGroup? = nil
-    public private(set) var service: FailoverService? = nil
-    private var controlServer: ControlServer? = nil
-    private var notifier: NotifySender? = nil
-    private var healthMonitor: HealthMonitor? = nil
-    private var healthRunner: HealthCheckRunner? = nil
-    private var healthMetrics: HealthMetrics = .disabled
     /// The certificates of `health.ca-file`, read at start.
     private let healthTrustRoots: [NIOSSLCertificate]
-    private var cookieStore: CookieStore? = nil
     /// Deltas for IXFR, fed by every committed change.
     public let transferLog = TransferLog()
-    private var tcpServer: TCPServer? = nil
-    private var metricsChannel: Channel? = nil
-    /// The background state load of a fast start, and whether it got as far
-    /// as opening the control socket (then a stop waits for it) before a
-    /// stop was requested (then it gives up); both under `lifecycle`.
-    private var backgroundStart: Task<Void, Never>? = nil
-    private let lifecycle = NSLock()
-    private var stopRequested = false
-    private var controlStarting = false
+
+    /// The running parts: set by `start` (and the background state load), read by the watchdog
+    /// monitor, scrapes, `stats` and reload, taken down by `stop`.
+    private struct Parts {
+        var udpServer: UDPServer? = nil
+        var tcpServer: TCPServer? = nil
+        var tcpChannels: [Channel] = []
+        var eventLoops: MultiThreadedEventLoopGroup? = nil
+        var service: FailoverService? = nil
+        var controlServer: ControlServer? = nil
+        var notifier: NotifySender? = nil
+        var healthMonitor: HealthMonitor? = nil
+        var healthRunner: HealthCheckRunner? = nil
+        var cookieStore: CookieStore? = nil
+        var metricsChannel: Channel? = nil
+        /// The background state load of a fast start, and whether it got as far
+        /// as opening the control socket (then a stop waits for it) before a
+        /// stop was requested (then it gives up).
+        var backgroundStart: Task<Void, Never>? = nil
+        var stopRequested = false
+        var controlStarting = false
+    }
+
+    private let parts = Mutex(Parts())
+
+    /// The failover state, once loaded.
+    public var service: FailoverService? { parts.withLock { $0.service } }
 
     /// Loads the zone; throws a message naming the file and line on error.
     public init(config: DaemonConfig, configPath: String? = nil, logger: Logger) throws {
@@ -109,7 +120,7 @@ public final class Daemon: ControlHost, @unchecked Sendable {
             await self?.metricsState() ?? MetricsExporter.State()
         } }
         let metrics = exporter?.serviceMetrics ?? .disabled
-        healthMetrics = exporter?.healthMetrics ?? .disabled
+        let healthMetrics = exporter?.healthMetrics ?? .disabled
         var service: FailoverService? = nil
         /// The state loading on its own thread while the snapshot file is served.
         var loading: Task<FailoverService, any Error>? = nil
@@ -149,39 +160,15 @@ public final class Daemon: ControlHost, @unchecked Sendable {
         let passedUDP = passed.filter { $0.kind == .udp }
         let passedTCP = passed.filter { $0.kind == .tcpListener }
         let passedControl = passed.first { $0.kind == .unixListener }
-        var udpSockets: [Int32] = []
         for socket in passed where socket.kind == .other {
             logger.warning("ignoring passed socket \(socket.name) (fd \(socket.fd)): not UDP, a TCP listener or a Unix stream listener")
         }
         if !passed.isEmpty {
             logger.info("socket activation: \(passed.map { "\($0.name) (fd \($0.fd))" }.joined(separator: ", "))")
         }
-        if !passedUDP.isEmpty {
-            // Several workers share each passed socket (no SO_REUSEPORT siblings here).
-            for socket in passedUDP {
-                udpSockets.append(socket.fd)
-                for _ in 1..<workers { udpSockets.append(dup(socket.fd)) }
-            }
-        } else {
-            do {
-                for address in config.listen {
-                    for _ in 0..<workers {
-                        let fd = address.withSockAddr { fo_bind_socket($0, $1, Int32(SOCK_DGRAM.rawValue), 1) }
-                        guard fd >= 0 else {
-                            throw StartupError("cannot listen on UDP \(address): \(String(cString: strerror(-fd)))")
-                        }
-                        udpSockets.append(fd)
-                    }
-                }
-            } catch {
-                for fd in udpSockets { close(fd) }
-                throw error
-            }
-        }
+        let udpSockets = try bindUDPSockets(passed: passedUDP, workers: workers)
         let loops = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        eventLoops = loops
         let cookies = config.cookiesEnabled ? CookieStore(secret: config.cookieSecret) : nil
-        cookieStore = cookies
         let tcp = TCPServer(
             group: loops, engine: engine, store: store, counters: counters,
             limits: .init(idleTimeout: .milliseconds(Int64(config.tcpIdleTimeout * 1000)),
@@ -190,22 +177,12 @@ public final class Daemon: ControlHost, @unchecked Sendable {
                           maxConnectionsPerSource: config.tcpMaxConnectionsPerSource),
             transfers: TransferResponder(policy: config.transfer, log: transferLog), cookies: cookies,
             tsigKeys: config.transfer.keys, logger: logger)
-        tcpServer = tcp
+        let tcpChannels: [Channel]
         do {
-            if !passedUDP.isEmpty || !passedTCP.isEmpty {
-                for socket in passedTCP { tcpChannels.append(try await tcp.adopt(listeningSocket: socket.fd)) }
-            } else {
-                for address in config.listen {
-                    do {
-                        tcpChannels.append(try await tcp.bind(address))
-                    } catch {
-                        throw StartupError("cannot listen on TCP \(address): \(error)")
-                    }
-                }
-            }
+            tcpChannels = try await openTCPListeners(tcp, passed: passedTCP,
+                                                     activated: !passedUDP.isEmpty || !passedTCP.isEmpty)
         } catch {
             for fd in udpSockets { close(fd) }
-            for channel in tcpChannels { try? await channel.close() }
             throw error
         }
         let limiter = config.rateLimit.responsesPerSecond > 0 ? ResponseRateLimiter(settings: config.rateLimit) : nil
@@ -213,10 +190,17 @@ public final class Daemon: ControlHost, @unchecked Sendable {
                             cookies: cookies, tsigKeys: config.transfer.keys, latencyBudgetMicroseconds: config.udpLatencyBudgetMicroseconds,
                             receiveBuffer: config.udpReceiveBuffer, logger: logger)
         udp.start()
-        udpServer = udp
+        parts.withLock {
+            $0.eventLoops = loops
+            $0.cookieStore = cookies
+            $0.tcpServer = tcp
+            $0.tcpChannels = tcpChannels
+            $0.udpServer = udp
+        }
         if let exporter, let address = config.metricsListen {
             do {
-                metricsChannel = try await MetricsServer(group: loops, exporter: exporter).bind(address)
+                let channel = try await MetricsServer(group: loops, exporter: exporter).bind(address)
+                parts.withLock { $0.metricsChannel = channel }
             } catch {
                 udp.stop()
                 throw StartupError("cannot listen for metrics on \(address): \(error)")
@@ -233,29 +217,83 @@ public final class Daemon: ControlHost, @unchecked Sendable {
         }
         if let service {
             try await startControl(service, loops: loops, passedControl: passedControl?.fd, metrics: metrics,
-                                   recordMetrics: exporter != nil)
+                                   healthMetrics: healthMetrics, recordMetrics: exporter != nil)
         } else if let loading {
             let passedFD = passedControl?.fd
-            backgroundStart = Task.detached { [self] in
+            let load = Task.detached { [self] in
                 do {
                     let service = try await loading.value
-                    guard self.lifecycle.withLock({ () -> Bool in
-                        if self.stopRequested { return false }
-                        self.controlStarting = true
+                    guard self.parts.withLock({ parts -> Bool in
+                        if parts.stopRequested { return false }
+                        parts.controlStarting = true
                         return true
                     }) else {
                         self.logger.info("state loaded while stopping: the control socket stays closed")
                         return
                     }
                     try await self.startControl(service, loops: loops, passedControl: passedFD, metrics: metrics,
-                                                recordMetrics: exporter != nil)
+                                                healthMetrics: healthMetrics, recordMetrics: exporter != nil)
                     self.logger.info("state loaded: the control socket is open")
                 } catch {
                     self.logger.critical("\(error); exiting")
                     exit(1)
                 }
             }
+            parts.withLock { $0.backgroundStart = load }
         }
+    }
+
+    /// The UDP workers' sockets: each passed socket shared by `workers` workers (no SO_REUSEPORT
+    /// siblings there), or else `workers` sockets of our own per configured address.
+    private func bindUDPSockets(passed: [Systemd.PassedSocket], workers: Int) throws -> [Int32] {
+        var sockets: [Int32] = []
+        if !passed.isEmpty {
+            for socket in passed {
+                sockets.append(socket.fd)
+                for _ in 1..<workers { sockets.append(dup(socket.fd)) }
+            }
+            return sockets
+        }
+        do {
+            for address in config.listen {
+                for _ in 0..<workers {
+                    let fd = address.withSockAddr { fo_bind_socket($0, $1, Int32(SOCK_DGRAM.rawValue), 1) }
+                    guard fd >= 0 else {
+                        throw StartupError("cannot listen on UDP \(address): \(String(cString: strerror(-fd)))")
+                    }
+                    sockets.append(fd)
+                }
+            }
+        } catch {
+            for fd in sockets { close(fd) }
+            throw error
+        }
+        return sockets
+    }
+
+    /// The TCP listeners: the passed ones under socket activation, else one per configured address.
+    /// On failure closes those already open.
+    private func openTCPListeners(_ tcp: TCPServer, passed: [Systemd.PassedSocket], activated: Bool) async throws
+        -> [Channel]
+    {
+        var channels: [Channel] = []
+        do {
+            if activated {
+                for socket in passed { channels.append(try await tcp.adopt(listeningSocket: socket.fd)) }
+            } else {
+                for address in config.listen {
+                    do {
+                        channels.append(try await tcp.bind(address))
+                    } catch {
+                        throw StartupError("cannot listen on TCP \(address): \(error)")
+                    }
+                }
+            }
+        } catch {
+            for channel in channels { try? await channel.close() }
+            throw error
+        }
+        return channels
     }
 
     /// Runs `body` on a new thread and returns its result.
@@ -277,7 +315,7 @@ public final class Daemon: ControlHost, @unchecked Sendable {
                 stateDirectory: config.stateDirectory, zone: store.load().zone, ttl: config.ttl,
                 defaultDelaySeconds: config.switchDelay, snapshots: store, logger: logger, metrics: metrics,
                 compactAfter: config.compactAfter, scanned: scanned)
-            self.service = service
+            parts.withLock { $0.service = service }
             // Loading freed a lot in small pieces (the file's bytes, decoded values, a scanned
             // snapshot): hand the free pages back, else they stay resident (about 90 MiB at 1M groups).
             malloc_trim(0)
@@ -290,13 +328,13 @@ public final class Daemon: ControlHost, @unchecked Sendable {
     /// Connects the loaded state to NOTIFY, IXFR history, metrics and the
     /// control socket, and starts the switch scheduler.
     private func startControl(_ service: FailoverService, loops: MultiThreadedEventLoopGroup, passedControl: Int32?,
-                              metrics: ServiceMetrics, recordMetrics: Bool) async throws {
+                              metrics: ServiceMetrics, healthMetrics: HealthMetrics, recordMetrics: Bool) async throws {
         if recordMetrics {
             _ = await service.addListener { events, _, _, _ in metrics.record(events) }
         }
         let notifier = NotifySender(targets: config.notify, keys: config.transfer.keys, origin: config.origin,
                                     logger: logger)
-        self.notifier = notifier
+        parts.withLock { $0.notifier = notifier }
         let log = transferLog
         let pendingTTL = config.transfer.pendingTTL
         // IXFR history is kept only when someone may transfer the zone.
@@ -316,7 +354,7 @@ public final class Daemon: ControlHost, @unchecked Sendable {
         }
         let monitor = HealthMonitor(service: service, quorum: HealthQuorum(required: config.healthQuorum),
                                     origin: config.origin, logger: logger, metrics: healthMetrics)
-        healthMonitor = monitor
+        parts.withLock { $0.healthMonitor = monitor }
         let dispatcher = ControlDispatcher(service: service, snapshots: store, origin: config.origin, host: self,
                                            health: monitor)
         let control = ControlServer(
@@ -327,14 +365,14 @@ public final class Daemon: ControlHost, @unchecked Sendable {
                             watcherQueueLimit: config.controlWatcherQueue),
             dispatcher: dispatcher, group: loops, logger: logger, metrics: metrics)
         await service.startScheduler()
-        await startHealthChecks(service, monitor: monitor, control: control)
+        await startHealthChecks(service, monitor: monitor, control: control, metrics: healthMetrics)
         do {
             try await control.start(adopting: passedControl)
         } catch {
-            udpServer?.stop()
+            parts.withLock { $0.udpServer }?.stop()
             throw StartupError("cannot open the control socket \(config.controlSocket): \(error)")
         }
-        controlServer = control
+        parts.withLock { $0.controlServer = control }
         notifier.start()
         if !config.notify.isEmpty {
             notifier.notify(serial: store.load().serial)
@@ -344,14 +382,15 @@ public final class Daemon: ControlHost, @unchecked Sendable {
 
     /// Starts the health policy and the checker (its own event loop), seeded with every app that has a check
     /// and kept in step with app.put and app.remove.
-    private func startHealthChecks(_ service: FailoverService, monitor: HealthMonitor, control: ControlServer) async {
+    private func startHealthChecks(_ service: FailoverService, monitor: HealthMonitor, control: ControlServer,
+                                   metrics: HealthMetrics) async {
         monitor.addListener { events in control.publish(events) }
         await monitor.start()
-        let runner = HealthCheckRunner(monitor: monitor, metrics: healthMetrics, logger: logger,
+        let runner = HealthCheckRunner(monitor: monitor, metrics: metrics, logger: logger,
                                        extraTrustRoots: healthTrustRoots,
                                        resolver: config.healthResolver.map { DNSHostResolver(server: $0) }
                                            ?? DNSHostResolver.system())
-        healthRunner = runner
+        parts.withLock { $0.healthRunner = runner }
         _ = await service.addListener { events, _, _, _ in
             for event in events {
                 switch event {
@@ -391,8 +430,6 @@ public final class Daemon: ControlHost, @unchecked Sendable {
         guard let service else { throw .unavailable("the state is still loading; try again shortly") }
         await service.replaceZone(zone, ttl: next.ttl)
         statusState.withLockedValue { $0.reloadRefusal = nil }
-        config.zoneFile = next.zoneFile
-        config.ttl = next.ttl
         let snapshot = store.load()
         logger.info("reloaded: zone \(zone.origin) with \(zone.nodes.count) names, serial \(snapshot.serial)")
         return ControlResults.reloaded(zone: zone.origin.description, serial: snapshot.serial,
@@ -410,7 +447,7 @@ public final class Daemon: ControlHost, @unchecked Sendable {
     /// why the last reload was refused while the old zone still serves.
     func statusLine() async -> String {
         let snapshot = store.load()
-        let pending = await service?.summary.pendingSwitches ?? 0
+        let pending = await self.service?.summary.pendingSwitches ?? 0
         let answered = counters.udpAnswered.load(ordering: .relaxed) + counters.tcpAnswered.load(ordering: .relaxed)
         let now = ContinuousClock.now
         let (rate, refusal) = statusState.withLockedValue { state -> (Double, String?) in
@@ -446,7 +483,7 @@ public final class Daemon: ControlHost, @unchecked Sendable {
             var sinceRotation = 0.0
             while !Task.isCancelled {
                 try? await Task.sleep(for: .milliseconds(Int64(period * 1000)))
-                guard let self, let udp = self.udpServer else { return }
+                guard let self, let udp = self.parts.withLock({ $0.udpServer }) else { return }
                 let beats = udp.heartbeatValues()
                 let alive = last.isEmpty || zip(beats, last).allSatisfy { $0 != $1 }
                 if interval != nil {
@@ -460,7 +497,7 @@ public final class Daemon: ControlHost, @unchecked Sendable {
                 sinceRotation += period
                 if rotatesCookies, sinceRotation >= cookieRotation {
                     sinceRotation = 0
-                    self.cookieStore?.rotate()
+                    self.parts.withLock { $0.cookieStore }?.rotate()
                 }
                 sinceStatus += period
                 if sinceStatus >= 5 {
@@ -474,12 +511,13 @@ public final class Daemon: ControlHost, @unchecked Sendable {
     /// The gauges of a scrape.
     func metricsState() async -> MetricsExporter.State {
         let snapshot = store.load()
-        guard let summary = await service?.summary else { return MetricsExporter.State(serial: snapshot.serial) }
+        let running = parts.withLock { $0 }
+        guard let summary = await running.service?.summary else { return MetricsExporter.State(serial: snapshot.serial) }
         var state = MetricsExporter.State(
             apps: summary.apps, groups: summary.groups, pendingSwitches: summary.pendingSwitches,
-            serial: snapshot.serial, tcpConnections: tcpServer?.connectionCount ?? 0,
-            udpReceiveBufferDrops: udpServer?.receiveBufferDrops() ?? 0)
-        if let monitor = healthMonitor {
+            serial: snapshot.serial, tcpConnections: running.tcpServer?.connectionCount ?? 0,
+            udpReceiveBufferDrops: running.udpServer?.receiveBufferDrops() ?? 0)
+        if let monitor = running.healthMonitor {
             state.health = Dictionary(uniqueKeysWithValues: monitor.stateCounts().map { ($0.key.rawValue, $0.value) })
             state.failoverBlocked = monitor.blockedCount
         }
@@ -487,8 +525,9 @@ public final class Daemon: ControlHost, @unchecked Sendable {
     }
 
     public func controlStatistics() async -> ControlStatistics {
-        ControlStatistics(connections: controlServer?.connectionCount ?? 0, watchers: controlServer?.watcherCount ?? 0,
-                          counters: counterValues())
+        let control = parts.withLock { $0.controlServer }
+        return ControlStatistics(connections: control?.connectionCount ?? 0, watchers: control?.watcherCount ?? 0,
+                                 counters: counterValues())
     }
 
     func counterValues() -> [String: UInt64] {
@@ -503,31 +542,33 @@ public final class Daemon: ControlHost, @unchecked Sendable {
 
     /// Stops serving: closes listeners, lets workers finish.
     public func stop() async {
-        let waitForControl = lifecycle.withLock { () -> Bool in
-            stopRequested = true
-            return controlStarting
+        let (waitForControl, backgroundStart) = parts.withLock { parts in
+            parts.stopRequested = true
+            return (parts.controlStarting, parts.backgroundStart)
         }
         if waitForControl { await backgroundStart?.value }
-        notifier?.stop()
-        healthMonitor?.stop()
-        await healthRunner?.shutdown()
-        healthRunner = nil
-        await service?.stopScheduler()
-        await controlServer?.stop()
-        controlServer = nil
-        try? await metricsChannel?.close()
-        metricsChannel = nil
-        for channel in tcpChannels { try? await channel.close() }
-        tcpChannels = []
-        udpServer?.stop()
-        udpServer = nil
-        try? await eventLoops?.shutdownGracefully()
-        eventLoops = nil
+        let running = parts.withLock { $0 }
+        running.notifier?.stop()
+        running.healthMonitor?.stop()
+        await running.healthRunner?.shutdown()
+        parts.withLock { $0.healthRunner = nil }
+        await self.service?.stopScheduler()
+        await running.controlServer?.stop()
+        parts.withLock { $0.controlServer = nil }
+        try? await running.metricsChannel?.close()
+        parts.withLock { $0.metricsChannel = nil }
+        for channel in running.tcpChannels { try? await channel.close() }
+        parts.withLock { $0.tcpChannels = [] }
+        running.udpServer?.stop()
+        parts.withLock { $0.udpServer = nil }
+        try? await running.eventLoops?.shutdownGracefully()
+        parts.withLock { $0.eventLoops = nil }
         // A snapshot with an empty journal lets the next start serve a large
         // state straight from the file.
-        if let service, await service.journalRecords > 0 { await service.compact() }
-        await service?.drainAudit()
-        if service != nil, !config.transfer.rules.isEmpty {
+        guard let service = self.service else { return }
+        if await service.journalRecords > 0 { await service.compact() }
+        await service.drainAudit()
+        if !config.transfer.rules.isEmpty {
             TransferLogFile.save(transferLog, directory: config.stateDirectory, logger: logger)
         }
     }
@@ -557,39 +598,4 @@ public final class Daemon: ControlHost, @unchecked Sendable {
         await stop()
         logger.info("stopped")
     }
-
-    /// Waits for SIGTERM or SIGINT; SIGHUP calls `onHangup` (reload).
-    static func waitForTermination(onHangup: @escaping @Sendable () -> Void) async -> String {
-        await withCheckedContinuation { (continuation: CheckedContinuation<String, Never>) in
-            let queue = DispatchQueue(label: "signals")
-            let resumed = ManagedFlag()
-            var sources: [DispatchSourceSignal] = []
-            for (number, name) in [(SIGTERM, "SIGTERM"), (SIGINT, "SIGINT")] {
-                signal(number, SIG_IGN)
-                let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
-                source.setEventHandler {
-                    guard !resumed.isSet else { return }
-                    resumed.set()
-                    continuation.resume(returning: name)
-                }
-                source.resume()
-                sources.append(source)
-            }
-            signal(SIGHUP, SIG_IGN)
-            let hangup = DispatchSource.makeSignalSource(signal: SIGHUP, queue: queue)
-            hangup.setEventHandler { onHangup() }
-            hangup.resume()
-            sources.append(hangup)
-            // Keep the sources alive for the life of the process.
-            SignalSources.shared.keep(sources)
-        }
-    }
-}
-
-/// Holds signal sources so they are not released.
-final class SignalSources: @unchecked Sendable {
-    static let shared = SignalSources()
-    private let lock = NSLock()
-    private var sources: [DispatchSourceSignal] = []
-    func keep(_ more: [DispatchSourceSignal]) { lock.withLock { sources += more } }
 }

@@ -2,6 +2,7 @@ import CNetShim
 import DNSWire
 import Foundation
 import Logging
+import Synchronization
 import ZoneTransfer
 
 #if canImport(Glibc)
@@ -23,7 +24,7 @@ public struct NotifyTarget: Sendable, Equatable {
 /// coalesced (a burst of commits sends one NOTIFY for the newest serial),
 /// retried with exponential backoff until the secondary answers, signed with
 /// TSIG when the target has a key. One thread, one UDP socket per target.
-public final class NotifySender: @unchecked Sendable {
+public final class NotifySender: Sendable {
     /// Wait between sends for one target: commits within it share a NOTIFY.
     static let coalesceWindow = Duration.milliseconds(50)
     /// First retry after 1 s, doubling: 1, 2, 4, 8, 16 s (RFC 1996 3.6 leaves it to us).
@@ -43,96 +44,109 @@ public final class NotifySender: @unchecked Sendable {
         var sentSerial: UInt32 = 0
     }
 
-    private let condition = NSCondition()
-    private var targets: [Target] = []
-    private var running = false
+    private struct State {
+        var targets: [Target] = []
+        var running = false
+        /// NOTIFYs answered, for tests and stats.
+        var acknowledged = 0
+    }
+
+    private let state: Mutex<State>
+    /// One connected socket per target, in target order; closed by the thread when it stops.
+    private let sockets: [Int32]
     private let origin: DomainName
     private let logger: Logger
     /// NOTIFYs answered, for tests and stats.
-    public private(set) var acknowledged = 0
+    public var acknowledged: Int { state.withLock { $0.acknowledged } }
 
     public init(targets: [NotifyTarget], keys: [TSIGKey], origin: DomainName, logger: Logger) {
         self.origin = origin
         self.logger = logger
+        var list: [Target] = []
         for target in targets {
             let fd = socket(target.address.isIPv6 ? AF_INET6 : AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
             guard fd >= 0 else { continue }
             _ = target.address.withSockAddr { connect(fd, $0, $1) }
             let key = target.keyName.flatMap { name in keys.first { $0.name == name } }
-            self.targets.append(Target(target: target, key: key, fd: fd))
+            list.append(Target(target: target, key: key, fd: fd))
         }
+        sockets = list.map(\.fd)
+        state = Mutex(State(targets: list))
     }
 
     public func start() {
-        guard !targets.isEmpty else { return }
-        condition.lock()
-        running = true
-        condition.unlock()
+        guard !sockets.isEmpty else { return }
+        state.withLock { $0.running = true }
         let thread = Thread { [self] in loop() }
         thread.name = "notify"
         thread.start()
     }
 
     public func stop() {
-        condition.lock()
-        running = false
-        condition.broadcast()
-        condition.unlock()
+        state.withLock { $0.running = false }
     }
 
     /// Tells every target about `serial` (replacing an older pending one).
     public func notify(serial: UInt32) {
-        condition.lock()
-        for index in targets.indices {
-            targets[index].pendingSerial = serial
-            targets[index].attempts = 0
-            let now = ContinuousClock.now
-            targets[index].nextAttempt = targets[index].lastSent.map { max(now, $0 + Self.coalesceWindow) } ?? now
+        state.withLock { state in
+            for index in state.targets.indices {
+                state.targets[index].pendingSerial = serial
+                state.targets[index].attempts = 0
+                let now = ContinuousClock.now
+                state.targets[index].nextAttempt =
+                    state.targets[index].lastSent.map { max(now, $0 + Self.coalesceWindow) } ?? now
+            }
         }
-        condition.broadcast()
-        condition.unlock()
     }
 
     private func loop() {
-        condition.lock()
-        while running {
-            let now = ContinuousClock.now
-            var wake = now + .milliseconds(500)
-            for index in targets.indices {
-                guard let serial = targets[index].pendingSerial else { continue }
-                if targets[index].nextAttempt <= now {
-                    if targets[index].attempts >= Self.maxAttempts {
-                        logger.warning("NOTIFY of serial \(serial) to \(targets[index].target.address) got no answer after \(Self.maxAttempts) tries")
-                        targets[index].pendingSerial = nil
-                        continue
-                    }
-                    send(&targets[index], serial: serial)
-                    targets[index].attempts += 1
-                    targets[index].lastSent = now
-                    targets[index].nextAttempt = now + Self.firstRetry * (1 << (targets[index].attempts - 1))
-                }
-                wake = min(wake, targets[index].nextAttempt)
-            }
-            let fds = targets.map(\.fd)
-            condition.unlock()
-            let answers = Self.receive(fds, until: wake)
-            condition.lock()
-            for (fd, bytes) in answers {
-                guard let index = targets.firstIndex(where: { $0.fd == fd }), let header = bytes.withUnsafeBytes({ DNSHeader(bytes: $0) }),
-                    header.isResponse, header.opcode == .notify, header.id == targets[index].id
-                else { continue }
-                if header.rcode == 0 {
-                    acknowledged += 1
-                    logger.debug("NOTIFY of serial \(targets[index].sentSerial) acknowledged by \(targets[index].target.address)")
-                    if targets[index].pendingSerial == targets[index].sentSerial { targets[index].pendingSerial = nil }
-                } else {
-                    logger.warning("\(targets[index].target.address) answered NOTIFY with rcode \(ResponseCode(rawValue: UInt16(header.rcode)))")
-                    targets[index].pendingSerial = nil
-                }
+        while let wake = sendDue() {
+            let answers = Self.receive(sockets, until: wake)
+            state.withLock { state in
+                for (fd, bytes) in answers { handle(bytes, from: fd, in: &state) }
             }
         }
-        condition.unlock()
-        for target in targets { close(target.fd) }
+        for fd in sockets { close(fd) }
+    }
+
+    /// Sends what is due and returns when to look again; nil once stopped.
+    private func sendDue() -> ContinuousClock.Instant? {
+        state.withLock { state -> ContinuousClock.Instant? in
+            guard state.running else { return nil }
+            let now = ContinuousClock.now
+            var wake = now + .milliseconds(500)
+            for index in state.targets.indices {
+                guard let serial = state.targets[index].pendingSerial else { continue }
+                if state.targets[index].nextAttempt <= now {
+                    if state.targets[index].attempts >= Self.maxAttempts {
+                        logger.warning("NOTIFY of serial \(serial) to \(state.targets[index].target.address) got no answer after \(Self.maxAttempts) tries")
+                        state.targets[index].pendingSerial = nil
+                        continue
+                    }
+                    send(&state.targets[index], serial: serial)
+                    state.targets[index].attempts += 1
+                    state.targets[index].lastSent = now
+                    state.targets[index].nextAttempt = now + Self.firstRetry * (1 << (state.targets[index].attempts - 1))
+                }
+                wake = min(wake, state.targets[index].nextAttempt)
+            }
+            return wake
+        }
+    }
+
+    /// Takes a reply to a NOTIFY: an acknowledgement, or a refusal that ends the retries.
+    private func handle(_ bytes: [UInt8], from fd: Int32, in state: inout State) {
+        guard let index = state.targets.firstIndex(where: { $0.fd == fd }), let header = bytes.withUnsafeBytes({ DNSHeader(bytes: $0) }),
+            header.isResponse, header.opcode == .notify, header.id == state.targets[index].id
+        else { return }
+        if header.rcode == 0 {
+            state.acknowledged += 1
+            logger.debug("NOTIFY of serial \(state.targets[index].sentSerial) acknowledged by \(state.targets[index].target.address)")
+            if state.targets[index].pendingSerial == state.targets[index].sentSerial { state.targets[index].pendingSerial = nil }
+        } else {
+            logger.warning("\(state.targets[index].target.address) answered NOTIFY with rcode \(ResponseCode(rawValue: UInt16(header.rcode)))")
+            state.targets[index].pendingSerial = nil
+        }
     }
 
     private func send(_ target: inout Target, serial: UInt32) {

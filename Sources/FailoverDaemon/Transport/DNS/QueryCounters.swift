@@ -9,6 +9,7 @@ import QueryEngine
 /// The table is striped: each UDP worker writes its own stripe (and TCP one of
 /// its own), so workers on different cores do not fight over cache lines.
 /// Stripes are a performance hint only: two writers sharing one stay correct.
+// Unchecked: `storage` is set once in init; every cell is read and written only with atomic operations.
 public final class QueryCounters: @unchecked Sendable {
     /// The query types counted by name, in bucket order (`typeIndex`); everything else is `other`.
     public static let typeNames = ["A", "AAAA", "CNAME", "SOA", "NS", "MX", "TXT", "SRV", "PTR", "CAA", "ANY", "other"]

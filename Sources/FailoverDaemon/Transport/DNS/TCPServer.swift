@@ -140,9 +140,6 @@ final class DNSOverTCPHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     /// Two-byte length prefix plus the largest message.
     private static let responseCapacity = 65535 + 2
-    /// Where answers are rendered before being copied into a buffer of their
-    /// own size: a queued answer holds its length, not 64 KiB of capacity.
-    /// (Virtual memory: only the pages an answer touches become resident.)
     /// Answers per connection per turn of the event loop: a client that
     /// pipelines thousands of queries gets them answered in slices, with the
     /// other connections, the control socket and metrics served in between.
@@ -151,6 +148,9 @@ final class DNSOverTCPHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var resumeScheduled = false
     /// A zone transfer is being rendered off the event loop: later queries wait, no idle timer runs.
     private var transferRunning = false
+    /// Where answers are rendered before being copied into a buffer of their
+    /// own size: a queued answer holds its length, not 64 KiB of capacity.
+    /// (Virtual memory: only the pages an answer touches become resident.)
     private let rendering = UnsafeMutableRawBufferPointer.allocate(byteCount: responseCapacity, alignment: 8)
 
     init(engine: QueryEngine, store: SnapshotStore, counters: ServingCounters, limits: TCPServer.Limits,

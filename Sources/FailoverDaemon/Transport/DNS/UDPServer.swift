@@ -23,7 +23,7 @@ import Glibc
 /// answered and sent together. Under load this replaces a wakeup of the
 /// worker and of each client every few queries with one per batch; light
 /// traffic is answered at once.
-public final class UDPServer: @unchecked Sendable {
+public final class UDPServer: Sendable {
     /// Datagrams taken per recvmmsg call: room for what arrives during a
     /// batch wait at a few hundred thousand queries per second.
     static let batchSize = 128
@@ -65,7 +65,6 @@ public final class UDPServer: @unchecked Sendable {
     private let store: SnapshotStore
     private let logger: Logger
     private let stopping = ManagedFlag()
-    private var threads: [Thread] = []
     private let finished: DispatchGroup = DispatchGroup()
     public let counters: ServingCounters
     /// One counter per worker, bumped every loop turn (at least every
@@ -74,12 +73,12 @@ public final class UDPServer: @unchecked Sendable {
     /// Test hook (debug builds): worker 0 stops making progress after this many ms.
     private let stallAfter = TestHooks.udpStallAfterMilliseconds
 
-    /// Takes ownership of bound UDP sockets.
     private let limiter: ResponseRateLimiter?
     private let cookies: CookieStore?
     private let latencyBudgetMicroseconds: Int
     private let receiveBuffer: Int
 
+    /// Takes ownership of bound UDP sockets.
     public init(sockets: [Int32], engine: QueryEngine, store: SnapshotStore, counters: ServingCounters,
                 limiter: ResponseRateLimiter? = nil, cookies: CookieStore? = nil, tsigKeys: [TSIGKey] = [],
                 latencyBudgetMicroseconds: Int = UDPServer.defaultLatencyBudgetMicroseconds,
@@ -157,7 +156,6 @@ public final class UDPServer: @unchecked Sendable {
             }
             thread.name = "udp-\(index)"
             thread.start()
-            threads.append(thread)
         }
     }
 
