@@ -178,7 +178,7 @@ public struct Message: Equatable, Sendable {
                 _ = writer.writeUInt16(edns.udpPayloadSize)
                 _ = writer.writeUInt8(edns.extendedRcode)
                 _ = writer.writeUInt8(edns.version)
-                _ = writer.writeUInt16(edns.dnssecOK ? 0x8000 : 0)
+                _ = writer.writeUInt16(edns.dnssecOK ? UInt16(OPTRecord.dnssecOKFlag) : 0)
                 let optionBytes = edns.options.flatMap { option in
                     [UInt8(option.code >> 8), UInt8(option.code & 0xFF), UInt8(option.data.count >> 8),
                      UInt8(option.data.count & 0xFF)] + option.data

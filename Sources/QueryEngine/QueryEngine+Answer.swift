@@ -39,16 +39,12 @@ extension QueryEngine {
         into response: UnsafeMutableRawBufferPointer, transport: Transport, snapshot: ZoneSnapshot,
         scratch: QueryScratch
     ) -> QueryOutcome {
-        let limit = sizeLimit(request, transport: transport, capacity: response.count)
-        let optReserve = request.hasEDNS ? optSize(scratch) : 0
-        guard request.questionEnd + optReserve <= limit else { return .dropped }
-        UnsafeMutableRawBufferPointer(rebasing: response[DNSHeader.size..<request.questionEnd])
-            .copyMemory(from: UnsafeRawBufferPointer(rebasing: query[DNSHeader.size..<request.questionEnd]))
         scratch.compression.reset()
         scratch.visitedCount = 0
         scratch.gluedCount = 0
-        var writer = WireWriter(buffer: response, limit: limit - optReserve, compression: scratch.compression,
-                                offset: request.questionEnd)
+        guard var writer = writerAfterQuestion(request, query: query, into: response, transport: transport,
+                                               scratch: scratch)
+        else { return .dropped }
         writer.registerName(at: DNSHeader.size)
         var counts = SectionCounts()
         let queryType = RecordType(request.queryType)
@@ -214,8 +210,7 @@ extension QueryEngine {
                 return false
             }
             if let serial {
-                // SOA: the serial sits 20 bytes before the end of the RDATA.
-                writer.buffer.storeBigEndianUInt32(serial, at: writer.offset - 20)
+                writer.buffer.storeBigEndianUInt32(serial, at: writer.offset - SOAFields.serialFromEnd)
             }
         }
         return true

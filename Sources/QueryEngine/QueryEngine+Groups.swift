@@ -10,13 +10,9 @@ extension QueryEngine {
         into response: UnsafeMutableRawBufferPointer, transport: Transport, snapshot: ZoneSnapshot,
         scratch: QueryScratch, now: Int64
     ) -> QueryOutcome {
-        let limit = sizeLimit(request, transport: transport, capacity: response.count)
-        let optReserve = request.hasEDNS ? optSize(scratch) : 0
-        guard request.questionEnd + optReserve <= limit else { return .dropped }
-        UnsafeMutableRawBufferPointer(rebasing: response[DNSHeader.size..<request.questionEnd])
-            .copyMemory(from: UnsafeRawBufferPointer(rebasing: query[DNSHeader.size..<request.questionEnd]))
-        var writer = WireWriter(buffer: response, limit: limit - optReserve, compression: scratch.compression,
-                                offset: request.questionEnd)
+        guard var writer = writerAfterQuestion(request, query: query, into: response, transport: transport,
+                                               scratch: scratch)
+        else { return .dropped }
         var counts = SectionCounts()
         let queryType = RecordType(request.queryType)
         let ttl = Self.groupTTL(configured: snapshot.groups.ttl, due: group.due, now: now)

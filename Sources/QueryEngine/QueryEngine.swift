@@ -20,10 +20,6 @@ public struct QueryEngine: Sendable {
     static let classicUDPPayload = 512
     /// A TCP message's length prefix is 16 bits.
     static let maxTCPMessage = 65535
-    /// An OPT record with no options: root name, type, class, TTL, RDLENGTH.
-    static let optRecordSize = 11
-    /// EDNS option code of COOKIE (RFC 7873).
-    static let cookieOptionCode: UInt16 = 10
 
     public let options: Options
 
@@ -175,7 +171,8 @@ public struct QueryEngine: Sendable {
     /// Size of our OPT record: with a COOKIE option when replying with one.
     @inline(__always)
     func optSize(_ scratch: QueryScratch) -> Int {
-        scratch.hasReplyCookie ? Self.optRecordSize + 4 + 24 : Self.optRecordSize
+        scratch.hasReplyCookie
+            ? OPTRecord.fixedSize + OPTRecord.optionHeaderSize + scratch.replyCookie.count : OPTRecord.fixedSize
     }
 
     /// Reads the question in place: uncompressed labels only (a pointer can
@@ -236,13 +233,13 @@ public struct QueryEngine: Sendable {
                 request.hasEDNS = true
                 request.ednsPayload = Int(recordClass)
                 request.ednsVersion = UInt8(truncatingIfNeeded: ttl >> 16)
-                request.dnssecOK = ttl & 0x8000 != 0
+                request.dnssecOK = ttl & OPTRecord.dnssecOKFlag != 0
                 var options = WireReader(UnsafeRawBufferPointer(rebasing: query[reader.offset..<(reader.offset + Int(length))]))
                 while options.remaining > 0 {
                     guard let code = options.readUInt16(), let optionLength = options.readUInt16() else { return false }
                     let valueStart = reader.offset + options.offset
                     guard options.skip(Int(optionLength)) else { return false }
-                    if code == Self.cookieOptionCode {
+                    if code == OPTRecord.cookieOptionCode {
                         // RFC 7873 5.2.2: a client cookie alone (8) or with a server cookie (8 to 32).
                         guard optionLength == 8 || (optionLength >= 16 && optionLength <= 40) else { return false }
                         request.clientCookieOffset = valueStart
@@ -273,6 +270,22 @@ public struct QueryEngine: Sendable {
             }
         }
         return limit - request.reserve
+    }
+
+    /// Copies the question into `response` and returns a writer after it whose limit keeps room for
+    /// our OPT; nil when not even that fits (the query is dropped).
+    @inline(__always)
+    func writerAfterQuestion(
+        _ request: ParsedQuery, query: UnsafeRawBufferPointer, into response: UnsafeMutableRawBufferPointer,
+        transport: Transport, scratch: QueryScratch
+    ) -> WireWriter? {
+        let limit = sizeLimit(request, transport: transport, capacity: response.count)
+        let optReserve = request.hasEDNS ? optSize(scratch) : 0
+        guard request.questionEnd + optReserve <= limit else { return nil }
+        UnsafeMutableRawBufferPointer(rebasing: response[DNSHeader.size..<request.questionEnd])
+            .copyMemory(from: UnsafeRawBufferPointer(rebasing: query[DNSHeader.size..<request.questionEnd]))
+        return WireWriter(buffer: response, limit: limit - optReserve, compression: scratch.compression,
+                          offset: request.questionEnd)
     }
 
     /// Header (and the question, when it was readable) plus OPT when the query
@@ -318,20 +331,9 @@ public struct QueryEngine: Sendable {
     func writeOPT(into response: UnsafeMutableRawBufferPointer, at offset: Int, extendedRcode: UInt8, dnssecOK: Bool,
                   scratch: QueryScratch) -> Int
     {
-        response[offset] = 0
-        response.storeBigEndianUInt16(RecordType.opt.rawValue, at: offset + 1)
-        response.storeBigEndianUInt16(UInt16(options.maxUDPPayload), at: offset + 3)
-        response[offset + 5] = extendedRcode
-        response[offset + 6] = 0
-        response.storeBigEndianUInt16(dnssecOK ? 0x8000 : 0, at: offset + 7)
-        guard scratch.hasReplyCookie else {
-            response.storeBigEndianUInt16(0, at: offset + 9)
-            return offset + Self.optRecordSize
-        }
-        response.storeBigEndianUInt16(28, at: offset + 9)
-        response.storeBigEndianUInt16(Self.cookieOptionCode, at: offset + 11)
-        response.storeBigEndianUInt16(24, at: offset + 13)
-        for index in 0..<24 { response[offset + 15 + index] = scratch.replyCookie[index] }
-        return offset + Self.optRecordSize + 28
+        OPTRecord.write(into: response, at: offset, payloadSize: UInt16(options.maxUDPPayload),
+                        extendedRcode: extendedRcode, dnssecOK: dnssecOK,
+                        option: scratch.hasReplyCookie
+                            ? (OPTRecord.cookieOptionCode, UnsafeRawBufferPointer(scratch.replyCookie)) : nil)
     }
 }

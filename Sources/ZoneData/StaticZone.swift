@@ -32,20 +32,10 @@ public final class StaticZone: Sendable {
     public var soa: RRset { nodes[apexIndex].rrsets[nodes[apexIndex].rrsetIndex(of: .soa)!] }
 
     /// Serial from the SOA RDATA (the 4 bytes after the two names).
-    public var serial: UInt32 {
-        let rdata = soa.rdatas[0]
-        let at = rdata.count - 20
-        return UInt32(rdata[at]) << 24 | UInt32(rdata[at + 1]) << 16 | UInt32(rdata[at + 2]) << 8 | UInt32(rdata[at + 3])
-    }
+    public var serial: UInt32 { SOAFields.serial(of: soa.rdatas[0]) }
 
     /// Negative-answer TTL: min(SOA TTL, SOA MINIMUM) (RFC 2308 3).
-    public var negativeTTL: UInt32 {
-        let rdata = soa.rdatas[0]
-        let at = rdata.count - 4
-        let minimum = UInt32(rdata[at]) << 24 | UInt32(rdata[at + 1]) << 16 | UInt32(rdata[at + 2]) << 8
-            | UInt32(rdata[at + 3])
-        return min(soa.ttl, minimum)
-    }
+    public var negativeTTL: UInt32 { min(soa.ttl, SOAFields.minimum(of: soa.rdatas[0])) }
 
     /// Finds a node by lowercased wire name.
     @inline(__always)

@@ -68,11 +68,9 @@ public struct TransferResponder: Sendable {
         let soa = ZoneRecords.soa(snapshot)
         var answers: [ResourceRecord]
         if question.type == .ixfr, let theirs = message.authorities.first(where: { $0.type == .soa }),
-            theirs.rdata.count >= 20
+            theirs.rdata.count >= SOAFields.serialFromEnd
         {
-            let at = theirs.rdata.count - 20
-            let serial = UInt32(theirs.rdata[at]) << 24 | UInt32(theirs.rdata[at + 1]) << 16
-                | UInt32(theirs.rdata[at + 2]) << 8 | UInt32(theirs.rdata[at + 3])
+            let serial = SOAFields.serial(of: theirs.rdata)
             if !serialIsOlder(serial, than: snapshot.serial) {
                 answers = [soa]  // up to date (RFC 1995 2)
             } else if let deltas = log.deltas(from: serial, to: snapshot.serial) {
@@ -100,11 +98,7 @@ public struct TransferResponder: Sendable {
 
     func soaWith(serial: UInt32, from soa: ResourceRecord) -> ResourceRecord {
         var copy = soa
-        let at = copy.rdata.count - 20
-        copy.rdata[at] = UInt8(truncatingIfNeeded: serial >> 24)
-        copy.rdata[at + 1] = UInt8(truncatingIfNeeded: serial >> 16)
-        copy.rdata[at + 2] = UInt8(truncatingIfNeeded: serial >> 8)
-        copy.rdata[at + 3] = UInt8(truncatingIfNeeded: serial)
+        SOAFields.setSerial(serial, in: &copy.rdata)
         return copy
     }
 

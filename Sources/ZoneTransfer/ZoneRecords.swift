@@ -17,12 +17,7 @@ public enum ZoneRecords {
     public static func soa(_ snapshot: ZoneSnapshot) -> ResourceRecord {
         let zone = snapshot.zone
         var rdata = zone.soa.rdatas[0]
-        let at = rdata.count - 20
-        let serial = snapshot.serial
-        rdata[at] = UInt8(truncatingIfNeeded: serial >> 24)
-        rdata[at + 1] = UInt8(truncatingIfNeeded: serial >> 16)
-        rdata[at + 2] = UInt8(truncatingIfNeeded: serial >> 8)
-        rdata[at + 3] = UInt8(truncatingIfNeeded: serial)
+        SOAFields.setSerial(snapshot.serial, in: &rdata)
         return ResourceRecord(name: zone.origin, type: .soa, ttl: zone.soa.ttl, rdata: rdata)
     }
 
