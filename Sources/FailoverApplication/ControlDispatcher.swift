@@ -299,7 +299,7 @@ public final class ControlDispatcher: Sendable {
         try convert { () throws(FailoverError) in try GroupAddress(text) }
     }
 
-    private func fieldChange(_ update: FieldUpdate<String>) throws(ControlError) -> FieldChange<AppID> {
+    private func fieldChange(_ update: ControlFieldChange<String>) throws(ControlError) -> FieldChange<AppID> {
         switch update {
         case .keep: return .keep
         case .clear: return .clear

@@ -129,15 +129,15 @@ public struct GroupCreateArgs: ControlArgs {
 /// `group.update`: change a group's apps, optionally only if its version is `ifVersion`.
 public struct GroupUpdateArgs: ControlArgs {
     public var address: String
-    public var primary: FieldUpdate<String>
-    public var backup: FieldUpdate<String>
+    public var primary: ControlFieldChange<String>
+    public var backup: ControlFieldChange<String>
     /// When set, the update is refused with `conflict` unless the group's version equals it.
     public var ifVersion: UInt64?
     /// Policy fields to change; unset ones keep their value.
     public var policy: GroupPolicyArgs
 
     public init(
-        address: String, primary: FieldUpdate<String> = .keep, backup: FieldUpdate<String> = .keep,
+        address: String, primary: ControlFieldChange<String> = .keep, backup: ControlFieldChange<String> = .keep,
         ifVersion: UInt64? = nil, policy: GroupPolicyArgs = GroupPolicyArgs()
     ) {
         self.address = address

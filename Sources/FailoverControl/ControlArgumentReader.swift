@@ -49,7 +49,7 @@ public struct ControlArgumentReader: Sendable {
     }
 
     /// Absent keeps, null clears, a string sets.
-    public func stringUpdate(_ key: String) throws(ControlError) -> FieldUpdate<String> {
+    public func stringUpdate(_ key: String) throws(ControlError) -> ControlFieldChange<String> {
         guard let value = values[key] else { return .keep }
         switch value {
         case .null: return .clear
@@ -135,31 +135,6 @@ public struct ControlArgumentReader: Sendable {
             throw .badRequest("\(operation.name): \(key) must have either \"hostname\" or \"addresses\", not both")
         case (nil, nil):
             throw .badRequest("\(operation.name): \(key) must have \"hostname\" or \"addresses\" (or be null)")
-        }
-    }
-}
-
-/// How `group.update` treats one field: absent keeps it, JSON null clears it, a value sets it.
-public enum FieldUpdate<Value: Sendable & Hashable>: Sendable, Hashable {
-    case keep
-    case clear
-    case set(Value)
-
-    /// The field's new value given its current one.
-    public func applied(to current: Value?) -> Value? {
-        switch self {
-        case .keep: current
-        case .clear: nil
-        case .set(let value): value
-        }
-    }
-
-    /// The JSON to send for this update; nil means "leave the key out".
-    public func json(_ encode: (Value) -> JSONValue) -> JSONValue? {
-        switch self {
-        case .keep: nil
-        case .clear: .null
-        case .set(let value): encode(value)
         }
     }
 }

@@ -106,8 +106,8 @@ public struct ReconcilePlan: Sendable, Hashable, CustomStringConvertible {
         if !changed.isEmpty {
             let what = changed.map { "\($0.rawValue) \(current.app(in: $0) ?? "-") -> \(group.app(in: $0) ?? "-")" }
             let args = GroupUpdateArgs(
-                address: current.address, primary: group.primary.map(FieldUpdate.set) ?? .clear,
-                backup: group.backup.map(FieldUpdate.set) ?? .clear, ifVersion: version)
+                address: current.address, primary: group.primary.map(ControlFieldChange.set) ?? .clear,
+                backup: group.backup.map(ControlFieldChange.set) ?? .clear, ifVersion: version)
             steps.append(ReconcileStep(.groupUpdate(args),
                 "update group \(current.address): \(what.joined(separator: ", ")) (if version \(version))"))
             version += 1

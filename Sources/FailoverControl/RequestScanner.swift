@@ -184,7 +184,7 @@ struct RequestScanner {
         }
     }
 
-    private static func update(_ value: Value?) -> FieldUpdate<String>? {
+    private static func update(_ value: Value?) -> ControlFieldChange<String>? {
         switch value {
         case nil: .keep
         case .null?: .clear

@@ -3,7 +3,7 @@ import Glibc
 /// Durable storage of the model in a directory: a `snapshot` file plus an append-only `journal` of the
 /// mutations committed since.
 ///
-/// Each journal record is `[length][CRC-32C][JSON {seq, mutation}]` (see `JournalRecord`). ``append(_:)``
+/// Each journal record is `[length][CRC-32C][binary {seq, batch, mutation}]` (see `JournalRecord`). ``append(_:)``
 /// writes a batch of records and makes them durable with one fsync; a failure truncates the journal back, so
 /// no part of a failed batch survives. ``compact(model:)`` replaces the snapshot atomically and starts a new
 /// journal; a crash at any point leaves a directory ``open(directory:)`` can load.

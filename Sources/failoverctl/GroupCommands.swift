@@ -68,8 +68,8 @@ struct GroupUpdate: ParsableCommand {
     }
 
     func run() throws {
-        func update(_ value: String?, clear: Bool) -> FieldUpdate<String> {
-            clear ? .clear : value.map(FieldUpdate.set) ?? .keep
+        func update(_ value: String?, clear: Bool) -> ControlFieldChange<String> {
+            clear ? .clear : value.map(ControlFieldChange.set) ?? .keep
         }
         let args = GroupUpdateArgs(
             address: address, primary: update(primary, clear: clearPrimary), backup: update(backup, clear: clearBackup),

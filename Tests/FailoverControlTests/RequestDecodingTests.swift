@@ -214,10 +214,10 @@ struct RequestDecodingTests {
         #expect(clear.primary == .clear && clear.backup == .keep && clear.ifVersion == nil)
         let set = try GroupUpdateArgs(["address": "1", "backup": "a2", "if_version": 0], for: .groupUpdate)
         #expect(set.backup == .set("a2") && set.primary == .keep && set.ifVersion == 0)
-        #expect(FieldUpdate<String>.keep.applied(to: "a") == "a")
-        #expect(FieldUpdate<String>.clear.applied(to: "a") == nil)
-        #expect(FieldUpdate.set("b").applied(to: "a") == "b")
-        #expect(FieldUpdate.set("b").applied(to: nil) == "b")
+        #expect(ControlFieldChange<String>.keep.applied(to: "a") == "a")
+        #expect(ControlFieldChange<String>.clear.applied(to: "a") == nil)
+        #expect(ControlFieldChange.set("b").applied(to: "a") == "b")
+        #expect(ControlFieldChange.set("b").applied(to: nil) == "b")
     }
 
     @Test("commands re-encode to requests that decode to the same command", arguments: good)
