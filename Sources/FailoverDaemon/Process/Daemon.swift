@@ -168,6 +168,7 @@ public final class Daemon: ControlHost, Sendable {
         }
         let udpSockets = try bindUDPSockets(passed: passedUDP, workers: workers)
         let loops = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        parts.withLock { $0.eventLoops = loops }
         let cookies = config.cookiesEnabled ? CookieStore(secret: config.cookieSecret) : nil
         let tcp = TCPServer(
             group: loops, engine: engine, store: store, counters: counters,
@@ -191,7 +192,6 @@ public final class Daemon: ControlHost, Sendable {
                             receiveBuffer: config.udpReceiveBuffer, logger: logger)
         udp.start()
         parts.withLock {
-            $0.eventLoops = loops
             $0.cookieStore = cookies
             $0.tcpServer = tcp
             $0.tcpChannels = tcpChannels
