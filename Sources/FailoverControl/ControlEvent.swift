@@ -68,12 +68,7 @@ public struct ControlEvent: Sendable, Hashable {
     }
 
     /// The encoded line, `\n` included.
-    public var line: [UInt8] {
-        var output: [UInt8] = []
-        json.write(into: &output)
-        output.append(UInt8(ascii: "\n"))
-        return output
-    }
+    public var line: [UInt8] { json.line }
 
     /// Reads an event object; nil without a string `event` and a valid `at`.
     public init?(json: JSONValue) {

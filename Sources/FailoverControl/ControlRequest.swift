@@ -154,10 +154,5 @@ public struct ControlRequest: Sendable, Hashable {
     }
 
     /// The encoded line, `\n` included.
-    public var line: [UInt8] {
-        var output: [UInt8] = []
-        json.write(into: &output)
-        output.append(UInt8(ascii: "\n"))
-        return output
-    }
+    public var line: [UInt8] { json.line }
 }

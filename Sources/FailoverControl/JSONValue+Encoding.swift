@@ -10,6 +10,14 @@ extension JSONValue {
         return String(decoding: output, as: UTF8.self)
     }
 
+    /// The encoded bytes of the value and a `\n`: one line of the control protocol.
+    public var line: [UInt8] {
+        var output: [UInt8] = []
+        write(into: &output)
+        output.append(UInt8(ascii: "\n"))
+        return output
+    }
+
     /// Appends the encoded bytes of the value to `output` (no trailing newline).
     public func write(into output: inout [UInt8]) {
         switch self {
