@@ -16,8 +16,8 @@ import NIOSSL
 /// ``ResolvedHosts/minimumSeconds`` and ``ResolvedHosts/maximumSeconds``. Checks go only to those
 /// addresses, on the check's port.
 ///
-/// All mutable state is confined to ``loop``: that is what makes the class `Sendable`.
-public final class HealthCheckRunner: @unchecked Sendable {
+/// All mutable state lives in ``state``, bound to ``loop`` (every access checks it is on that loop).
+public final class HealthCheckRunner: Sendable {
     /// Open checks at most: bounds sockets and memory whatever the number of apps (10,000 apps at a 10 s
     /// interval and a 50 ms check need about 50 at a time).
     public static let maxInFlight = 256
@@ -29,20 +29,25 @@ public final class HealthCheckRunner: @unchecked Sendable {
         var running = false
     }
 
+    /// What changes as checks run; only ever touched on ``loop``.
+    private struct State {
+        var targets: [AppID: Target] = [:]
+        var generation = 0
+        var inFlight = 0
+        var waiting = CircularBuffer<EventLoopPromise<Void>>()
+        var verifying: NIOSSLContext?
+        var insecure: NIOSSLContext?
+        var resolved = ResolvedHosts()
+    }
+
     private let group: MultiThreadedEventLoopGroup
     private let loop: any EventLoop
+    private let state: NIOLoopBoundBox<State>
     private let resolverThread: NIOThreadPool
     private let resolver: any HostResolver
-    private var resolved = ResolvedHosts()
     private let monitor: HealthMonitor
     private let metrics: HealthMetrics
     private let logger: Logger
-    private var targets: [AppID: Target] = [:]
-    private var generation = 0
-    private var inFlight = 0
-    private var waiting = CircularBuffer<EventLoopPromise<Void>>()
-    private var verifying: NIOSSLContext?
-    private var insecure: NIOSSLContext?
     private let extraTrustRoots: [NIOSSLCertificate]
 
     /// `extraTrustRoots`: CA certificates HTTPS checks trust besides the system store (`health.ca-file`).
@@ -52,6 +57,7 @@ public final class HealthCheckRunner: @unchecked Sendable {
         self.resolver = resolver
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         loop = group.next()
+        state = .makeBoxSendingValue(State(), eventLoop: loop)
         resolverThread = NIOThreadPool(numberOfThreads: 1)
         resolverThread.start()
         self.monitor = monitor
@@ -61,7 +67,7 @@ public final class HealthCheckRunner: @unchecked Sendable {
 
     /// Checked apps now.
     public func count() async -> Int {
-        (try? await loop.submit { self.targets.count }.get()) ?? 0
+        (try? await loop.submit { self.state.value.targets.count }.get()) ?? 0
     }
 
     /// Starts or restarts checking `app` (a new or changed check or web head); stops when it has no check.
@@ -72,45 +78,45 @@ public final class HealthCheckRunner: @unchecked Sendable {
     /// Stops checking the app `id` (removed).
     public func remove(_ id: AppID) {
         loop.execute {
-            self.targets.removeValue(forKey: id)?.task.cancel()
+            self.state.value.targets.removeValue(forKey: id)?.task.cancel()
             self.monitor.setChecked(id, false)
         }
     }
 
     public func shutdown() async {
         try? await loop.submit {
-            for target in self.targets.values { target.task.cancel() }
-            self.targets = [:]
+            for target in self.state.value.targets.values { target.task.cancel() }
+            self.state.value.targets = [:]
         }.get()
         try? await group.shutdownGracefully()
         try? await resolverThread.shutdownGracefully()
     }
 
     private func apply(_ app: App) {
-        if let old = targets[app.id] {
+        if let old = state.value.targets[app.id] {
             if old.app == app { return }
             old.task.cancel()
-            targets[app.id] = nil
+            state.value.targets[app.id] = nil
         }
         guard let check = app.healthCheck else {
             monitor.setChecked(app.id, false)
             return
         }
         monitor.setChecked(app.id, true)
-        generation += 1
-        let current = generation
+        state.value.generation += 1
+        let current = state.value.generation
         let interval = Int64(check.interval) * 1000
         let task = loop.scheduleRepeatedTask(
             initialDelay: .milliseconds(Int64.random(in: 0..<interval)), delay: .milliseconds(interval)
         ) { [weak self] _ in self?.round(app.id, generation: current) }
-        targets[app.id] = Target(app: app, task: task, generation: current)
+        state.value.targets[app.id] = Target(app: app, task: task, generation: current)
     }
 
     private func round(_ id: AppID, generation: Int) {
-        guard let target = targets[id], target.generation == generation, !target.running,
+        guard let target = state.value.targets[id], target.generation == generation, !target.running,
             let check = target.app.healthCheck
         else { return }
-        targets[id]?.running = true
+        state.value.targets[id]?.running = true
         let host: String?
         let addresses: EventLoopFuture<[SocketAddress]>
         switch target.app.webHead {
@@ -147,8 +153,8 @@ public final class HealthCheckRunner: @unchecked Sendable {
     }
 
     private func finish(_ id: AppID, _ generation: Int, _ check: HealthCheck, _ round: CheckRound) {
-        guard targets[id]?.generation == generation else { return }
-        targets[id]?.running = false
+        guard state.value.targets[id]?.generation == generation else { return }
+        state.value.targets[id]?.running = false
         monitor.record(id, round: round, check: check)
     }
 
@@ -158,7 +164,7 @@ public final class HealthCheckRunner: @unchecked Sendable {
                        for id: AppID, generation: Int) -> EventLoopFuture<CheckRound.Outcome>
     {
         acquire().flatMap {
-            guard self.targets[id]?.generation == generation else {
+            guard self.state.value.targets[id]?.generation == generation else {
                 return self.loop.makeSucceededFuture(
                     CheckRound.Outcome(address: address.ipAddress ?? "\(address)", passed: false, error: "check changed"))
             }
@@ -172,27 +178,27 @@ public final class HealthCheckRunner: @unchecked Sendable {
     }
 
     private func acquire() -> EventLoopFuture<Void> {
-        if inFlight < Self.maxInFlight {
-            inFlight += 1
+        if state.value.inFlight < Self.maxInFlight {
+            state.value.inFlight += 1
             return loop.makeSucceededVoidFuture()
         }
         let promise = loop.makePromise(of: Void.self)
-        waiting.append(promise)
+        state.value.waiting.append(promise)
         return promise.futureResult
     }
 
     private func release() {
-        if let next = waiting.popFirst() {
+        if let next = state.value.waiting.popFirst() {
             next.succeed()
         } else {
-            inFlight -= 1
+            state.value.inFlight -= 1
         }
     }
 
     /// The TLS context: verifying against the system trust store and `health.ca-file`, or not verifying
     /// (`insecure`). Made once.
     private func context(insecure skip: Bool) -> NIOSSLContext? {
-        if let made = skip ? insecure : verifying { return made }
+        if let made = skip ? state.value.insecure : state.value.verifying { return made }
         var configuration = TLSConfiguration.makeClientConfiguration()
         if skip {
             configuration.certificateVerification = .none
@@ -201,7 +207,7 @@ public final class HealthCheckRunner: @unchecked Sendable {
         }
         do {
             let made = try NIOSSLContext(configuration: configuration)
-            if skip { insecure = made } else { verifying = made }
+            if skip { state.value.insecure = made } else { state.value.verifying = made }
             return made
         } catch {
             logger.error("cannot set up TLS for health checks: \(error)")
@@ -213,10 +219,10 @@ public final class HealthCheckRunner: @unchecked Sendable {
     /// slow resolver delays rounds but never piles up threads).
     private func addresses(of name: String) -> EventLoopFuture<[String]> {
         let now = Self.monotonicMilliseconds()
-        if let fresh = resolved.fresh(name, now: now) { return loop.makeSucceededFuture(fresh) }
+        if let fresh = state.value.resolved.fresh(name, now: now) { return loop.makeSucceededFuture(fresh) }
         let resolver = self.resolver
         return resolverThread.runIfActive(eventLoop: loop) { try resolver.resolve(name) }.map { answer in
-            self.resolved.store(name, answer, now: Self.monotonicMilliseconds())
+            self.state.value.resolved.store(name, answer, now: Self.monotonicMilliseconds())
             return answer.addresses
         }
     }
@@ -226,6 +232,6 @@ public final class HealthCheckRunner: @unchecked Sendable {
 
     /// Names resolved and kept now (a test looks).
     func resolvedCount() async -> Int {
-        (try? await loop.submit { self.resolved.count }.get()) ?? 0
+        (try? await loop.submit { self.state.value.resolved.count }.get()) ?? 0
     }
 }
