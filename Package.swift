@@ -43,7 +43,7 @@ let package = Package(
             dependencies: ["DNSWire", "ZoneData", "QueryEngine", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .target(name: "CCRC32C"),
-        .target(name: "FailoverCore", dependencies: ["CCRC32C"]),
+        .target(name: "FailoverCore", dependencies: ["DNSWire", "CCRC32C"]),
         .target(name: "FailoverControl"),
         .target(
             name: "FailoverApplication",
@@ -115,7 +115,7 @@ let package = Package(
             name: "FailoverApplicationTests",
             dependencies: ["FailoverApplication", "FailoverCore", "FailoverControl", "DNSWire", "ZoneData", "TestSupport"]
         ),
-        .testTarget(name: "FailoverCoreTests", dependencies: ["FailoverCore", "CCRC32C", "TestSupport"]),
+        .testTarget(name: "FailoverCoreTests", dependencies: ["FailoverCore", "DNSWire", "CCRC32C", "TestSupport"]),
         .testTarget(name: "ZoneTransferTests", dependencies: ["ZoneTransfer", "ZoneData", "DNSWire", "QueryEngine"]),
         .testTarget(name: "FailoverControlTests", dependencies: ["FailoverControl", "TestSupport"]),
         .testTarget(name: "IntegrationTests", dependencies: ["DNSWire", "FailoverControl", "TestSupport", "ZoneTransfer"]),

@@ -45,7 +45,7 @@ enum ModelViews {
     static func webHead(_ head: WebHead?) -> WebHeadArg? {
         switch head {
         case .hostname(let name): .hostname(name)
-        case .addresses(let list): .addresses(list.map(\.presentation))
+        case .addresses(let list): .addresses(list.map(\.description))
         case nil: nil
         }
     }

@@ -1,3 +1,4 @@
+import DNSWire
 /// The model's apps, packed: a slab of 12-byte rows whose id, name and web
 /// head are one record in a shared byte arena, an id index of 4-byte slots,
 /// and a free list so removed rows are reused. A row's number (its slot) is

@@ -1,3 +1,4 @@
+import DNSWire
 /// The binary layout of the `snapshot` file (format 3; format 2 is still
 /// read: it is format 3 without the two trailing sections), compact and quick to
 /// load at a million groups. All integers big-endian; strings are a 2-byte
@@ -523,7 +524,7 @@ enum SnapshotBinary {
                     }
                     list.append(address)
                 }
-                let texts = list.map(\.presentation)
+                let texts = list.map(\.description)
                 head = try validated(at: start) { () throws(FailoverError) in try WebHead.addresses(validating: texts) }
             case let kind:
                 throw Damage(offset: offset - 1, reason: "unknown web head kind \(kind)")

@@ -1,3 +1,5 @@
+import DNSWire
+
 /// Where an app's traffic goes: a load balancer's hostname (the group answers CNAME) or a set of
 /// web server addresses (the group answers A/AAAA).
 ///
@@ -32,7 +34,8 @@ public enum WebHead: Hashable, Sendable, Codable {
         }
         var parsed = Set<IPAddress>()
         for text in input {
-            parsed.insert(try IPAddress(text))
+            guard let address = IPAddress(text) else { throw .badRequest("\(quoted(text)) is not an IPv4 or IPv6 address") }
+            parsed.insert(address)
         }
         return .addresses(parsed.sorted())
     }

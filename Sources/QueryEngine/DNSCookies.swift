@@ -1,3 +1,5 @@
+import DNSWire
+
 /// The server secrets for DNS cookies (RFC 7873) in the RFC 9018 format:
 /// a current secret that makes cookies, and the previous one still accepted
 /// after a rotation.
@@ -22,7 +24,7 @@ extension QueryEngine {
     @inline(__always)
     static func cookieHash(
         clientCookie: UnsafeRawBufferPointer, version: UInt8, reserved: (UInt8, UInt8, UInt8), timestamp: UInt32,
-        client: ClientAddress, key: (UInt64, UInt64), scratch: QueryScratch
+        client: IPAddress, key: (UInt64, UInt64), scratch: QueryScratch
     ) -> UInt64 {
         let input = scratch.cookieInput
         for index in 0..<8 { input[index] = clientCookie[index] }
@@ -37,7 +39,7 @@ extension QueryEngine {
 
     /// True when the query carried a server cookie we made, recently.
     static func serverCookieIsValid(
-        _ cookie: UnsafeRawBufferPointer, clientCookie: UnsafeRawBufferPointer, client: ClientAddress,
+        _ cookie: UnsafeRawBufferPointer, clientCookie: UnsafeRawBufferPointer, client: IPAddress,
         secrets: CookieSecrets, now: UInt32, scratch: QueryScratch
     ) -> Bool {
         guard cookie.count == 16, cookie[0] == 1 else { return false }

@@ -38,7 +38,7 @@ public struct QueryEngine: Sendable {
     public func respond(
         to query: UnsafeRawBufferPointer, into response: UnsafeMutableRawBufferPointer,
         transport: Transport, snapshot: ZoneSnapshot, scratch: QueryScratch, now: Int64 = 0,
-        client: ClientAddress? = nil, cookies: CookieSecrets? = nil, reserve: Int = 0
+        client: IPAddress? = nil, cookies: CookieSecrets? = nil, reserve: Int = 0
     ) -> QueryOutcome {
         var outcome = respondWithoutCookieFacts(to: query, into: response, transport: transport, snapshot: snapshot,
                                                 scratch: scratch, now: now, client: client, cookies: cookies,
@@ -50,7 +50,7 @@ public struct QueryEngine: Sendable {
     func respondWithoutCookieFacts(
         to query: UnsafeRawBufferPointer, into response: UnsafeMutableRawBufferPointer,
         transport: Transport, snapshot: ZoneSnapshot, scratch: QueryScratch, now: Int64,
-        client: ClientAddress?, cookies: CookieSecrets?, reserve: Int
+        client: IPAddress?, cookies: CookieSecrets?, reserve: Int
     ) -> QueryOutcome {
         scratch.validCookie = false
         scratch.hasReplyCookie = false
@@ -145,7 +145,7 @@ public struct QueryEngine: Sendable {
 
     /// Checks the query's server cookie and makes the reply's cookie.
     func prepareCookie(
-        _ query: UnsafeRawBufferPointer, clientCookieAt offset: Int, request: ParsedQuery, client: ClientAddress,
+        _ query: UnsafeRawBufferPointer, clientCookieAt offset: Int, request: ParsedQuery, client: IPAddress,
         secrets: CookieSecrets, now: UInt32, scratch: QueryScratch
     ) {
         let clientCookie = UnsafeRawBufferPointer(rebasing: query[offset..<(offset + 8)])

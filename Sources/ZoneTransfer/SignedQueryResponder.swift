@@ -30,7 +30,7 @@ public struct SignedQueryResponder: Sendable {
     /// is ms since the Unix epoch, as for `QueryEngine.respond`.
     public func respond(
         to query: UnsafeRawBufferPointer, into response: UnsafeMutableRawBufferPointer, transport: Transport,
-        snapshot: ZoneSnapshot, scratch: QueryScratch, now: Int64, client: ClientAddress? = nil,
+        snapshot: ZoneSnapshot, scratch: QueryScratch, now: Int64, client: IPAddress? = nil,
         cookies: CookieSecrets? = nil
     ) -> QueryOutcome {
         let bytes = Array(query)

@@ -30,9 +30,9 @@ public struct TransferResponder: Sendable {
         return type == RecordType.axfr.rawValue || type == RecordType.ixfr.rawValue
     }
 
-    /// The response messages for a transfer request from `peer` (4 or 16
-    /// address bytes). `now` is seconds since the epoch (TSIG time).
-    public func respond(to query: [UInt8], peer: [UInt8], snapshot: ZoneSnapshot, now: UInt64) -> [[UInt8]] {
+    /// The response messages for a transfer request from `peer` (nil: a
+    /// peer without an IP address, always refused). `now` is seconds since the epoch (TSIG time).
+    public func respond(to query: [UInt8], peer: IPAddress?, snapshot: ZoneSnapshot, now: UInt64) -> [[UInt8]] {
         guard let message = try? Message(bytes: query), let question = message.questions.first else {
             return [errorMessage(for: query, rcode: .formErr)]
         }

@@ -1,3 +1,4 @@
+import DNSWire
 import Testing
 
 @testable import FailoverCore
@@ -108,7 +109,7 @@ import Testing
         for list in [[[10, 0, 0, 2], [10, 0, 0, 1]], [[10, 0, 0, 1], [10, 0, 0, 1], [10, 0, 0, 2]],
                      [v6, [10, 0, 0, 2], [10, 0, 0, 1]]] as [[[UInt8]]] {
             let model = try SnapshotFile.decode(Self.oneAppSnapshot(head: addresses(list)), path: "/state/snapshot").model
-            let expected = try WebHead.addresses(validating: list.map { IPAddress(bytes: $0)!.presentation })
+            let expected = try WebHead.addresses(validating: list.map { IPAddress(bytes: $0)!.description })
             #expect(model.apps[appID("shop")]?.webHead == expected)
         }
         let accented = try SnapshotFile.decode(Self.oneAppSnapshot(name: "Boutique \u{E9}t\u{E9}", head: { $0.u8(0) }),

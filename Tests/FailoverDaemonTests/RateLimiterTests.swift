@@ -1,12 +1,38 @@
+import CNetShim
+import DNSWire
 @testable import FailoverDaemon
+import Glibc
+import NIOCore
 import QueryEngine
 import Testing
 
 /// Response rate limiting per client prefix, for clients that arrive through a
 /// dual-stack socket (IPv4 as ::ffff:a.b.c.d) as much as through an IPv4 one.
 @Suite struct RateLimiterTests {
-    static func mapped(_ a: UInt8, _ b: UInt8, _ c: UInt8, _ d: UInt8) -> ClientAddress {
-        ClientAddress(ipv6: Array(repeating: 0, count: 10) + [0xFF, 0xFF, a, b, c, d])
+    /// The client as the UDP server takes it from a datagram received on a
+    /// dual-stack socket: the peer is `::ffff:a.b.c.d` in a sockaddr_in6.
+    static func mapped(_ a: UInt8, _ b: UInt8, _ c: UInt8, _ d: UInt8) -> IPAddress {
+        var datagram = fo_datagram()
+        withUnsafeMutableBytes(of: &datagram.peer) { raw in
+            raw.withMemoryRebound(to: sockaddr_in6.self) { peer in
+                peer[0].sin6_family = sa_family_t(AF_INET6)
+                withUnsafeMutableBytes(of: &peer[0].sin6_addr) { address in
+                    address.copyBytes(from: Array(repeating: 0, count: 10) + [0xFF, 0xFF, a, b, c, d])
+                }
+            }
+        }
+        return withUnsafePointer(to: &datagram) { IPAddress.from($0)! }
+    }
+
+    @Test("A datagram from ::ffff:a.b.c.d is the IPv4 client a.b.c.d; other IPv6 peers stay IPv6")
+    func datagramPeersUnmap() throws {
+        #expect(Self.mapped(198, 51, 100, 1) == IPAddress(ipv4: (198, 51, 100, 1)))
+        #expect(Self.mapped(198, 51, 100, 1).description == "198.51.100.1")
+        // And a TCP peer, as NIO reports it.
+        let mappedPeer = try SocketAddress(ipAddress: "::ffff:203.0.113.9", port: 53)
+        #expect(IPAddress.from(peer: mappedPeer) == IPAddress(ipv4: (203, 0, 113, 9)))
+        let v6 = try SocketAddress(ipAddress: "2001:db8::9", port: 53)
+        #expect(IPAddress.from(peer: v6) == IPAddress("2001:db8::9"))
     }
 
     static func limiter(rate: Int = 10) -> ResponseRateLimiter {
@@ -15,7 +41,7 @@ import Testing
         return ResponseRateLimiter(settings: settings)
     }
 
-    static func sent(_ limiter: ResponseRateLimiter, _ client: ClientAddress, count: Int, second: UInt32) -> Int {
+    static func sent(_ limiter: ResponseRateLimiter, _ client: IPAddress, count: Int, second: UInt32) -> Int {
         (0..<count).filter { _ in limiter.verdict(for: client, second: second) == .send }.count
     }
 
@@ -25,15 +51,15 @@ import Testing
         #expect(Self.sent(limiter, Self.mapped(198, 51, 100, 1), count: 100, second: 7) == 10)
         #expect(Self.sent(limiter, Self.mapped(203, 0, 113, 1), count: 10, second: 7) == 10)
         // The same /24 shares the budget, whichever socket it came through.
-        #expect(Self.sent(limiter, ClientAddress(ipv4: (198, 51, 100, 200)), count: 5, second: 7) == 0)
+        #expect(Self.sent(limiter, IPAddress(ipv4: (198, 51, 100, 200)), count: 5, second: 7) == 0)
     }
 
     @Test("IPv6 clients in different /56 prefixes have separate budgets; the same /56 shares one")
     func ipv6Prefixes() {
         let limiter = Self.limiter()
-        let first = ClientAddress(ipv6: [0x20, 0x01, 0x0d, 0xb8, 0, 0x53, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1])
-        let sameSlash56 = ClientAddress(ipv6: [0x20, 0x01, 0x0d, 0xb8, 0, 0x53, 0, 0xff, 0, 0, 0, 0, 0, 0, 0, 9])
-        let other = ClientAddress(ipv6: [0x20, 0x01, 0x0d, 0xb8, 0, 0x99, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1])
+        let first = IPAddress(bytes: [0x20, 0x01, 0x0d, 0xb8, 0, 0x53, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1])!
+        let sameSlash56 = IPAddress(bytes: [0x20, 0x01, 0x0d, 0xb8, 0, 0x53, 0, 0xff, 0, 0, 0, 0, 0, 0, 0, 9])!
+        let other = IPAddress(bytes: [0x20, 0x01, 0x0d, 0xb8, 0, 0x99, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1])!
         #expect(Self.sent(limiter, first, count: 50, second: 3) == 10)
         #expect(Self.sent(limiter, sameSlash56, count: 5, second: 3) == 0)
         #expect(Self.sent(limiter, other, count: 10, second: 3) == 10)
@@ -43,7 +69,7 @@ import Testing
     func mappedLoopbackIsExempt() {
         let limiter = Self.limiter(rate: 1)
         #expect(Self.sent(limiter, Self.mapped(127, 0, 0, 1), count: 100, second: 1) == 100)
-        #expect(Self.sent(limiter, ClientAddress(ipv4: (127, 0, 0, 5)), count: 100, second: 1) == 100)
+        #expect(Self.sent(limiter, IPAddress(ipv4: (127, 0, 0, 5)), count: 100, second: 1) == 100)
     }
 
     @Test("A new second brings a new budget")
@@ -65,7 +91,7 @@ import Testing
         return bytes
     }
 
-    static func sent(_ limiter: ResponseRateLimiter, _ client: ClientAddress, _ response: [UInt8], count: Int,
+    static func sent(_ limiter: ResponseRateLimiter, _ client: IPAddress, _ response: [UInt8], count: Int,
                      second: UInt32) -> Int {
         response.withUnsafeBytes { bytes in
             (0..<count).filter { _ in
@@ -77,7 +103,7 @@ import Testing
     @Test("A flood of one name spends the budget of that name only: the same resolver's other answers go out")
     func keyedByResponse() {
         let limiter = Self.limiter()
-        let resolver = ClientAddress(ipv4: (198, 51, 100, 53))
+        let resolver = IPAddress(ipv4: (198, 51, 100, 53))
         #expect(Self.sent(limiter, resolver, Self.response("www.example.net"), count: 100, second: 9) == 10)
         #expect(Self.sent(limiter, resolver, Self.response("WWW.Example.NET"), count: 5, second: 9) == 0,
                 "names differ only in case: one response")
@@ -89,7 +115,7 @@ import Testing
     @Test("Random names do not each get a budget: NXDOMAIN is one response, errors one per code")
     func nxdomainAndErrorsShareABudget() {
         let limiter = Self.limiter()
-        let client = ClientAddress(ipv4: (203, 0, 113, 7))
+        let client = IPAddress(ipv4: (203, 0, 113, 7))
         let nxdomains = (0..<30).map { Self.response("r\($0).example.net", rcode: 3, answers: 0) }
         let sent = nxdomains.reduce(0) { $0 + Self.sent(limiter, client, $1, count: 1, second: 4) }
         #expect(sent == 10)

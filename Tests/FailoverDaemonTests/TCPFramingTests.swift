@@ -132,7 +132,7 @@ import ZoneData
             response.withUnsafeMutableBytes { out in
                 QueryEngine().respond(to: query, into: out, transport: .tcp,
                                       snapshot: ZoneSnapshot(zone: Self.zone), scratch: QueryScratch(),
-                                      now: WallClock.milliseconds(), client: ClientAddress(ipv4: (127, 0, 0, 1)),
+                                      now: WallClock.milliseconds(), client: IPAddress(ipv4: (127, 0, 0, 1)),
                                       cookies: store.load())
             }
         }

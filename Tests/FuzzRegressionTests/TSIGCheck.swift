@@ -134,7 +134,7 @@ public enum TSIGCheck {
     }
 
     static func transferCheck(_ request: [UInt8], requestMAC: [UInt8], plan: Plan, verdict: Verdict?) -> String? {
-        let peer: [UInt8] = plan.peerMustSign ? [192, 0, 2, 1] : [127, 0, 0, 1]
+        let peer = plan.peerMustSign ? IPAddress(ipv4: (192, 0, 2, 1)) : IPAddress(ipv4: (127, 0, 0, 1))
         let messages = responder.respond(to: request, peer: peer, snapshot: WireCheck.snapshot, now: now)
         guard !messages.isEmpty else { return "transfer produced no message" }
         var authorized = !plan.peerMustSign

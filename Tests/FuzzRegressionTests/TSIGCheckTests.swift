@@ -37,7 +37,7 @@ struct TSIGCheckTests {
         let axfr = try Self.query("example.test", .axfr, id: 0x4003)
         for (plan, expectRecords) in [(UInt8(0x40), true), (0x41, false), (0x60, false), (0x00, true)] {
             let request = TSIGCheck.sign(axfr, plan: TSIGCheck.Plan(plan)).request
-            let peer: [UInt8] = plan & 0x40 != 0 ? [192, 0, 2, 1] : [127, 0, 0, 1]
+            let peer = plan & 0x40 != 0 ? IPAddress(ipv4: (192, 0, 2, 1)) : IPAddress(ipv4: (127, 0, 0, 1))
             let messages = TSIGCheck.responder.respond(to: request, peer: peer, snapshot: WireCheck.snapshot,
                                                        now: TSIGCheck.now)
             let records = messages.map { TSIGCheck.counts($0).answers }.reduce(0, +)
@@ -49,7 +49,7 @@ struct TSIGCheckTests {
         let axfr = try Self.query("example.test", .axfr, id: 0x4004)
         let plan = TSIGCheck.Plan(0)
         let (request, mac) = TSIGCheck.sign(axfr, plan: plan)
-        let messages = TSIGCheck.responder.respond(to: request, peer: [127, 0, 0, 1], snapshot: WireCheck.snapshot,
+        let messages = TSIGCheck.responder.respond(to: request, peer: IPAddress(ipv4: (127, 0, 0, 1)), snapshot: WireCheck.snapshot,
                                                    now: TSIGCheck.now)
         let reply = try #require(messages.first)
         #expect(TSIGCheck.replyCheck(reply, verdict: plan.verdict, requestMAC: mac, priorMAC: nil, what: "m") == nil)

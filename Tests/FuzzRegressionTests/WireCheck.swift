@@ -91,8 +91,8 @@ public enum WireCheck {
     /// 192.0.2.1, TCP ones from 2001:db8::1.
     public static let cookies = CookieSecrets(current: hex("e5e973e5a6b2a43f48e7dc849e37bfcf"),
                                               previous: hex("445536bcd2513298075a5d379663c962"))
-    public static let udpClient = ClientAddress(ipv4: (192, 0, 2, 1))
-    static let tcpClient = ClientAddress(ipv6: [0x20, 0x01, 0x0d, 0xb8] + Array(repeating: 0, count: 11) + [1])
+    public static let udpClient = IPAddress(ipv4: (192, 0, 2, 1))
+    static let tcpClient = IPAddress(bytes: [0x20, 0x01, 0x0d, 0xb8] + Array(repeating: 0, count: 11) + [1])!
 
     static func hex(_ text: String) -> [UInt8] {
         let digits = Array(text.utf8).map { UInt8(($0 <= 57 ? $0 - 48 : $0 - 87)) }
@@ -206,7 +206,7 @@ public enum WireCheck {
         _ = TSIG.find(in: bytes)
         guard isTransfer else { return nil }
         // The id's low bit picks the peer: unsigned-allowed or key-required.
-        let peer: [UInt8] = bytes[1] & 1 == 0 ? [127, 0, 0, 1] : [192, 0, 2, 1]
+        let peer = bytes[1] & 1 == 0 ? IPAddress(ipv4: (127, 0, 0, 1)) : IPAddress(ipv4: (192, 0, 2, 1))
         let messages = responder.respond(to: bytes, peer: peer, snapshot: snapshot, now: tsigNow)
         guard !messages.isEmpty else { return "transfer produced no message" }
         for (index, message) in messages.enumerated() {

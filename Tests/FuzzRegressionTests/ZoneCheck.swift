@@ -53,7 +53,7 @@ public enum ZoneCheck {
             }
         }
         let axfr = Message.query(origin, .axfr, id: 0x4321).serialize()
-        let messages = responder.respond(to: axfr, peer: [127, 0, 0, 1], snapshot: snapshot, now: 1_800_000_000)
+        let messages = responder.respond(to: axfr, peer: IPAddress(ipv4: (127, 0, 0, 1)), snapshot: snapshot, now: 1_800_000_000)
         var records = 0
         for (index, message) in messages.enumerated() {
             guard let parsed = try? Message(bytes: message) else { return "AXFR message \(index) does not parse" }

@@ -80,7 +80,7 @@ struct AllocationTests {
         let scratch = QueryScratch()
         let edns = test.cookie.map { EDNSRecord(options: [(10, $0)]) } ?? (test.edns ? EDNSRecord() : nil)
         let query = Message.query(try DomainName(test.name), test.type, id: 0x4242, edns: edns).serialize()
-        let client = ClientAddress(ipv4: (198, 51, 100, 100))
+        let client = IPAddress(ipv4: (198, 51, 100, 100))
         let secrets = CookieSecrets(current: CookieTests.hex("e5e973e5a6b2a43f48e7dc849e37bfcf"))
         var response = [UInt8](repeating: 0, count: 65535)
         let rounds = 2_000

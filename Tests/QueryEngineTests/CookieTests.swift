@@ -15,13 +15,13 @@ import ZoneData
         }
     }
 
-    static func ipv4(_ text: String) -> ClientAddress {
+    static func ipv4(_ text: String) -> IPAddress {
         let parts = text.split(separator: ".").map { UInt8($0)! }
-        return ClientAddress(ipv4: (parts[0], parts[1], parts[2], parts[3]))
+        return IPAddress(ipv4: (parts[0], parts[1], parts[2], parts[3]))
     }
 
     /// Sends a query with a COOKIE option; returns the reply's cookie and the outcome.
-    func ask(cookie: [UInt8], client: ClientAddress, secrets: CookieSecrets, at seconds: Int64)
+    func ask(cookie: [UInt8], client: IPAddress, secrets: CookieSecrets, at seconds: Int64)
         throws -> (cookie: [UInt8]?, outcome: QueryOutcome, rcode: ResponseCode)
     {
         let query = Message.query(try DomainName("www.example.test"), .a, id: 9,
@@ -69,7 +69,7 @@ import ZoneData
     }
 
     @Test func a4IPv6ClientAfterASecretRollover() throws {
-        let client = ClientAddress(ipv6: Self.hex("20010db80220000159ded0f4876982b8"))
+        let client = IPAddress(bytes: Self.hex("20010db80220000159ded0f4876982b8"))!
         let rolled = CookieSecrets(current: Self.hex("445536bcd2513298075a5d379663c962"),
                                    previous: Self.hex("dd3bdf9344b678b185a6f5cb60fca715"))
         let cookie = Self.hex("22681ab97d52c298010000005cf7c57926556bd0934c72f8")

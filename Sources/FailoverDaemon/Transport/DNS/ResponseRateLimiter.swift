@@ -1,3 +1,4 @@
+import DNSWire
 import Atomics
 import CNetShim
 import QueryEngine
@@ -46,35 +47,10 @@ public final class ResponseRateLimiter: Sendable {
 
     public let settings: Settings
     private let buckets: [ManagedAtomic<UInt64>]
-    private let exempt: [(isIPv6: Bool, high: UInt64, low: UInt64, maskHigh: UInt64, maskLow: UInt64)]
-    private let maskV4: UInt64
-    private let maskV6High: UInt64
-    private let maskV6Low: UInt64
 
     public init(settings: Settings) {
         self.settings = settings
         buckets = (0..<Self.bucketCount).map { _ in ManagedAtomic<UInt64>(0) }
-        maskV4 = Self.mask(bits: settings.ipv4PrefixLength, width: 32)
-        (maskV6High, maskV6Low) = Self.mask128(bits: settings.ipv6PrefixLength)
-        exempt = settings.exempt.map { prefix in
-            if prefix.bytes.count == 4 {
-                let value = prefix.bytes.reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
-                return (false, value, 0, Self.mask(bits: prefix.length, width: 32), 0)
-            }
-            let high = prefix.bytes[0..<8].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
-            let low = prefix.bytes[8..<16].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
-            let masks = Self.mask128(bits: prefix.length)
-            return (true, high, low, masks.0, masks.1)
-        }
-    }
-
-    static func mask(bits: Int, width: Int) -> UInt64 {
-        bits == 0 ? 0 : (UInt64.max << UInt64(width - bits)) & (width == 64 ? UInt64.max : (1 << UInt64(width)) - 1)
-    }
-
-    static func mask128(bits: Int) -> (UInt64, UInt64) {
-        if bits >= 64 { return (UInt64.max, bits == 64 ? 0 : UInt64.max << UInt64(128 - bits)) }
-        return (bits == 0 ? 0 : UInt64.max << UInt64(64 - bits), 0)
     }
 
     public var isEnabled: Bool { settings.responsesPerSecond > 0 }
@@ -82,7 +58,7 @@ public final class ResponseRateLimiter: Sendable {
     /// Decides for one response to `client` at `second` (any monotonic
     /// seconds); `response` holds the response through its question.
     @inline(__always)
-    public func verdict(for client: ClientAddress, response: UnsafeRawBufferPointer, questionEnd: Int,
+    public func verdict(for client: IPAddress, response: UnsafeRawBufferPointer, questionEnd: Int,
                         second: UInt32) -> Verdict {
         guard isEnabled, !isExempt(client) else { return .send }
         return verdict(prefixOf: client, responseKey: Self.responseKey(response, questionEnd: questionEnd),
@@ -90,15 +66,8 @@ public final class ResponseRateLimiter: Sendable {
     }
 
     @inline(__always)
-    func isExempt(_ client: ClientAddress) -> Bool {
-        for entry in exempt where entry.isIPv6 == client.isIPv6 {
-            if client.high & entry.maskHigh == entry.high & entry.maskHigh,
-                client.low & entry.maskLow == entry.low & entry.maskLow
-            {
-                return true
-            }
-        }
-        return false
+    func isExempt(_ client: IPAddress) -> Bool {
+        settings.exempt.contains { $0.contains(client) }
     }
 
     /// What makes two responses the same for rate limiting (FNV-1a over the
@@ -129,15 +98,17 @@ public final class ResponseRateLimiter: Sendable {
     }
 
     /// Test entry: one response of kind `responseKey` to `client`.
-    func verdict(for client: ClientAddress, responseKey: UInt64 = 0, second: UInt32) -> Verdict {
+    func verdict(for client: IPAddress, responseKey: UInt64 = 0, second: UInt32) -> Verdict {
         guard isEnabled, !isExempt(client) else { return .send }
         return verdict(prefixOf: client, responseKey: responseKey, second: second)
     }
 
     @inline(__always)
-    private func verdict(prefixOf client: ClientAddress, responseKey: UInt64, second: UInt32) -> Verdict {
-        let prefixHigh = client.isIPv6 ? client.high & maskV6High : client.high & maskV4
-        let prefixLow = client.isIPv6 ? client.low & maskV6Low : 1
+    private func verdict(prefixOf client: IPAddress, responseKey: UInt64, second: UInt32) -> Verdict {
+        let prefix = client.prefix(ipv4Bits: settings.ipv4PrefixLength, ipv6Bits: settings.ipv6PrefixLength)
+        let prefixHigh = prefix.high
+        // IPv4 and IPv6 prefixes with the same bits must not share a bucket.
+        let prefixLow = client.isIPv6 ? prefix.low : 1
         var hash = (prefixHigh ^ (prefixLow &* 0x9E37_79B9_7F4A_7C15) ^ responseKey) &* 0xBF58_476D_1CE4_E5B9
         hash ^= hash >> 31
         let tag = UInt64(truncatingIfNeeded: hash >> 32)
@@ -159,14 +130,14 @@ public final class ResponseRateLimiter: Sendable {
     }
 }
 
-extension ClientAddress {
+extension IPAddress {
     /// The peer of a received datagram.
-    static func from(_ datagram: UnsafePointer<fo_datagram>) -> ClientAddress? {
+    static func from(_ datagram: UnsafePointer<fo_datagram>) -> IPAddress? {
         let family = Int32(datagram.pointee.peer.ss_family)
-        return withUnsafeBytes(of: datagram.pointee.peer) { raw -> ClientAddress? in
+        return withUnsafeBytes(of: datagram.pointee.peer) { raw -> IPAddress? in
             if family == AF_INET {
                 // sockaddr_in: family (2), port (2), address (4).
-                return ClientAddress(ipv4: (raw[4], raw[5], raw[6], raw[7]))
+                return IPAddress(ipv4: (raw[4], raw[5], raw[6], raw[7]))
             }
             if family == AF_INET6 {
                 // sockaddr_in6: family (2), port (2), flow info (4), address (16).
@@ -174,7 +145,7 @@ extension ClientAddress {
                 var low: UInt64 = 0
                 for index in 0..<8 { high = high << 8 | UInt64(raw[8 + index]) }
                 for index in 0..<8 { low = low << 8 | UInt64(raw[16 + index]) }
-                return ClientAddress(high: high, low: low)
+                return IPAddress(ipv6High: high, low: low).unmappingIPv4()
             }
             return nil
         }

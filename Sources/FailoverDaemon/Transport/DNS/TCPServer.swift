@@ -1,3 +1,4 @@
+import DNSWire
 import Atomics
 import FailoverApplication
 import Foundation
@@ -42,7 +43,7 @@ public final class TCPServer: Sendable {
     private let openConnections = ManagedAtomic<Int>(0)
     /// Open connections per source: an IPv4 address or an IPv6 /64, the
     /// smallest block one host is normally given (touched on accept and close only).
-    private let perSource = NIOLockedValueBox<[ClientAddress: Int]>([:])
+    private let perSource = NIOLockedValueBox<[IPAddress: Int]>([:])
     static let sourceIPv6PrefixLength = 64
 
     public init(
@@ -80,8 +81,8 @@ public final class TCPServer: Sendable {
                     counters.tcpConnectionsRefused.wrappingIncrement(ordering: .relaxed)
                     return channel.close()
                 }
-                let source = ClientAddress.from(peer: channel.remoteAddress)?
-                    .prefix(ipv4Bits: 32, ipv6Bits: Self.sourceIPv6PrefixLength) ?? ClientAddress(ipv4: (0, 0, 0, 0))
+                let source = IPAddress.from(peer: channel.remoteAddress)?
+                    .prefix(ipv4Bits: 32, ipv6Bits: Self.sourceIPv6PrefixLength) ?? IPAddress(ipv4: (0, 0, 0, 0))
                 let fromSource = perSource.withLockedValue { counts -> Int in
                     counts[source, default: 0] += 1
                     return counts[source]!
@@ -135,7 +136,7 @@ final class DNSOverTCPHandler: ChannelInboundHandler, RemovableChannelHandler {
     /// DNS cookies work over TCP as over UDP (RFC 7873 5.2); RRL does not apply.
     private let cookies: CookieStore?
     /// The peer, read once: the cookie hash covers the client address.
-    private var client: ClientAddress? = nil
+    private var client: IPAddress? = nil
     private let logger: Logger?
 
     /// Two-byte length prefix plus the largest message.
@@ -167,7 +168,7 @@ final class DNSOverTCPHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        client = ClientAddress.from(peer: context.channel.remoteAddress)
+        client = IPAddress.from(peer: context.channel.remoteAddress)
         armTimer(context: context)
         context.fireChannelActive()
     }
@@ -277,7 +278,7 @@ final class DNSOverTCPHandler: ChannelInboundHandler, RemovableChannelHandler {
                                context: ChannelHandlerContext) {
         transferRunning = true
         timer?.cancel()
-        let peer = client?.bytes ?? []
+        let peer = client
         let peerText = client?.description ?? "?"
         let loop = context.eventLoop
         let bound = NIOLoopBound((self, context), eventLoop: loop)

@@ -224,7 +224,7 @@ public final class UDPServer: Sendable {
             for index in 0..<Int(received) {
                 let query = UnsafeRawBufferPointer(start: incoming[index].buffer, count: Int(incoming[index].length))
                 let response = UnsafeMutableRawBufferPointer(start: outgoing[replies].buffer, count: Self.sendBufferSize)
-                let client = ClientAddress.from(incoming + index)
+                let client = IPAddress.from(incoming + index)
                 var outcome = engine.respond(to: query, into: response, transport: .udp, snapshot: snapshot,
                                              scratch: scratch, now: now, client: client, cookies: secrets)
                 if outcome.disposition == .needsTSIG {

@@ -79,7 +79,7 @@ public struct DNSHostResolver: HostResolver {
             for record in reply.answers {
                 ttl = min(ttl ?? record.ttl, record.ttl)
                 guard record.type == type else { continue }
-                if let text = Self.presentation(record.rdata), !addresses.contains(text) { addresses.append(text) }
+                if let text = IPAddress(bytes: record.rdata)?.description, !addresses.contains(text) { addresses.append(text) }
             }
         }
         return ResolvedHost(addresses: addresses, ttl: ttl)
@@ -101,17 +101,6 @@ public struct DNSHostResolver: HostResolver {
             else { continue }
             return message
         }
-    }
-
-    /// An A or AAAA rdata in presentation form.
-    static func presentation(_ rdata: [UInt8]) -> String? {
-        guard rdata.count == 4 || rdata.count == 16 else { return nil }
-        var text = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
-        let done = rdata.withUnsafeBytes { raw in
-            inet_ntop(rdata.count == 4 ? AF_INET : AF_INET6, raw.baseAddress, &text, socklen_t(text.count))
-        }
-        guard done != nil else { return nil }
-        return String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     /// The addresses getaddrinfo gives for `name` (A and AAAA, hosts file and DNS as nsswitch says).
@@ -141,11 +130,11 @@ public struct DNSHostResolver: HostResolver {
         switch family {
         case AF_INET:
             return address.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { v4 in
-                withUnsafeBytes(of: v4.pointee.sin_addr) { presentation(Array($0)) }
+                withUnsafeBytes(of: v4.pointee.sin_addr) { IPAddress(bytes: $0)?.description }
             }
         case AF_INET6:
             return address.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { v6 in
-                withUnsafeBytes(of: v6.pointee.sin6_addr) { presentation(Array($0)) }
+                withUnsafeBytes(of: v6.pointee.sin6_addr) { IPAddress(bytes: $0)?.description }
             }
         default:
             return nil

@@ -126,7 +126,7 @@ public final class HealthCheckRunner: Sendable {
         case .addresses(let list):
             host = check.host
             addresses = loop.makeCompletedFuture {
-                try list.map { try SocketAddress(ipAddress: $0.presentation, port: Int(check.port)) }
+                try list.map { try SocketAddress(ipAddress: $0.description, port: Int(check.port)) }
             }
         case .hostname(let name):
             host = check.host ?? name
