@@ -40,7 +40,10 @@ let package = Package(
         .target(name: "QueryEngine", dependencies: ["DNSWire", "ZoneData"]),
         .target(
             name: "ZoneTransfer",
-            dependencies: ["DNSWire", "ZoneData", "QueryEngine", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: [
+                "DNSWire", "ZoneData", "QueryEngine", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]
         ),
         .target(name: "CCRC32C"),
         .target(name: "FailoverCore", dependencies: ["DNSWire", "CCRC32C"]),
@@ -52,6 +55,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Atomics", package: "swift-atomics"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
         ),
         .target(

@@ -2,7 +2,7 @@ import FailoverControl
 import FailoverCore
 import Foundation
 import Logging
-import Synchronization
+import NIOConcurrencyHelpers
 import ZoneData
 
 /// The failover state machine of the daemon: applies mutations, makes them
@@ -71,7 +71,7 @@ public actor FailoverService {
     private var scheduler: SwitchScheduler? = nil
     /// Requests in arrival order; filled without awaiting the actor, so one
     /// connection's pipelined requests commit in the order they were sent.
-    private nonisolated let inbox = Mutex(Inbox())
+    private nonisolated let inbox = NIOLockedValueBox(Inbox())
     private var listeners: [UUID: Listener] = [:]
     private var batchObservers: [@Sendable () -> Void] = []
     /// Told of every published snapshot: old, new, the groups whose records
@@ -252,7 +252,7 @@ public actor FailoverService {
         _ build: @escaping MutationBuilder, view: CommitView? = nil, author: ChangeAuthor? = nil,
         completion: @escaping Completion
     ) {
-        let startFlush = inbox.withLock { inbox -> Bool in
+        let startFlush = inbox.withLockedValue { inbox -> Bool in
             inbox.requests.append(Request(build: build, view: view, author: author, completion: completion))
             defer { inbox.flushScheduled = true }
             return !inbox.flushScheduled
@@ -270,7 +270,7 @@ public actor FailoverService {
     }
 
     private func takeBatch() -> [Request] {
-        inbox.withLock { inbox in
+        inbox.withLockedValue { inbox in
             defer { inbox.requests = [] }
             if inbox.requests.isEmpty { inbox.flushScheduled = false }
             return inbox.requests

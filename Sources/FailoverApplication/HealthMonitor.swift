@@ -2,7 +2,7 @@ import DNSWire
 import FailoverControl
 import FailoverCore
 import Logging
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// One round of checks of one app: what each address of its web head gave.
 public struct CheckRound: Sendable {
@@ -76,14 +76,14 @@ public final class HealthMonitor: Sendable {
         var listeners: [@Sendable ([ControlEvent]) -> Void] = []
     }
 
-    private let state = Mutex(State())
+    private let state = NIOLockedValueBox(State())
     private let service: FailoverService
     private let quorum: HealthQuorum
     private let origin: DomainName
     private let logger: Logger
     private let metrics: HealthMetrics
     private let clock: @Sendable () -> Int64
-    private let task = Mutex<Task<Void, Never>?>(nil)
+    private let task = NIOLockedValueBox<Task<Void, Never>?>(nil)
 
     public init(service: FailoverService, quorum: HealthQuorum, origin: DomainName, logger: Logger,
                 metrics: HealthMetrics = .disabled, clock: @escaping @Sendable () -> Int64 = WallClock.preciseMilliseconds) {
@@ -108,14 +108,14 @@ public final class HealthMonitor: Sendable {
                 try? await Task.sleep(for: .milliseconds(200))
                 guard let self else { return }
                 ticks += 1
-                let dirty = self.state.withLock { state in
+                let dirty = self.state.withLockedValue { state in
                     defer { state.dirty = false }
                     return state.dirty
                 }
                 if dirty || ticks % 5 == 0 { await self.evaluate() }
             }
         }
-        task.withLock { $0 = loop }
+        task.withLockedValue { $0 = loop }
     }
 
     /// Follows the service's commits only (``start()`` without the loop: tests call ``evaluate()`` themselves).
@@ -124,17 +124,17 @@ public final class HealthMonitor: Sendable {
     }
 
     public func stop() {
-        task.withLock { $0?.cancel() }
+        task.withLockedValue { $0?.cancel() }
     }
 
     /// Receives watch events (`health.changed`, `failover.blocked`).
     public func addListener(_ listener: @escaping @Sendable ([ControlEvent]) -> Void) {
-        state.withLock { $0.listeners.append(listener) }
+        state.withLockedValue { $0.listeners.append(listener) }
     }
 
     /// Whether `app` is checked by this daemon (its check set or cleared by ``HealthCheckRunner``).
     public func setChecked(_ app: AppID, _ checked: Bool) {
-        state.withLock { state in
+        state.withLockedValue { state in
             if checked {
                 state.apps[app, default: AppHealth()].hasCheck = true
             } else if var health = state.apps[app] {
@@ -153,7 +153,7 @@ public final class HealthMonitor: Sendable {
     /// Counts one round of the daemon's own checks of `app`.
     public func record(_ app: AppID, round: CheckRound, check: HealthCheck) {
         let now = clock()
-        let changed = state.withLock { state -> Bool in
+        let changed = state.withLockedValue { state -> Bool in
             guard var health = state.apps[app], health.hasCheck else { return false }
             let changed = health.own.record(passed: round.passed && round.error == nil, fall: Int(check.fall),
                                             rise: Int(check.rise), at: now)
@@ -164,7 +164,7 @@ public final class HealthMonitor: Sendable {
             return changed
         }
         if changed {
-            let own = state.withLock { $0.apps[app]?.own.state ?? .unknown }
+            let own = state.withLockedValue { $0.apps[app]?.own.state ?? .unknown }
             let detail = round.error ?? round.outcomes.compactMap { o in o.error.map { "\(o.address): \($0)" } }
                 .joined(separator: "; ")
             logger.info("health check of \(app.rawValue): \(own.rawValue)\(detail.isEmpty ? "" : " (\(detail))")",
@@ -183,15 +183,17 @@ public final class HealthMonitor: Sendable {
             throw .badRequest("ttl_seconds must be 1 to \(Self.maxReportTTL), got \(ttl)")
         }
         let now = clock()
-        try state.withLock { state throws(FailoverError) in
+        let refusal = state.withLockedValue { state -> FailoverError? in
             var health = state.apps[app] ?? AppHealth()
             health.external = health.external.filter { $0.value.expires > now }
             if health.external[checker] == nil, health.external.count >= Self.maxCheckers {
-                throw .conflict("app \(app.rawValue) already has \(Self.maxCheckers) external checkers reporting")
+                return .conflict("app \(app.rawValue) already has \(Self.maxCheckers) external checkers reporting")
             }
             health.external[checker] = External(state: reported, reported: now, expires: now + Int64(ttl) * 1000)
             state.apps[app] = health
+            return nil
         }
+        if let refusal { throw refusal }
         recombine(app)
     }
 
@@ -208,7 +210,7 @@ public final class HealthMonitor: Sendable {
 
     /// Drops everything known about `app` (removed): no state outlives the app.
     public func forget(_ app: AppID) {
-        state.withLock { _ = $0.apps.removeValue(forKey: app) }
+        state.withLockedValue { _ = $0.apps.removeValue(forKey: app) }
     }
 
     // MARK: Verdicts
@@ -216,7 +218,7 @@ public final class HealthMonitor: Sendable {
     /// Recomputes the combined verdict of `app`; tells watchers when it changed.
     private func recombine(_ app: AppID) {
         let now = clock()
-        let change = state.withLock { state -> (HealthState, HealthState, [@Sendable ([ControlEvent]) -> Void])? in
+        let change = state.withLockedValue { state -> (HealthState, HealthState, [@Sendable ([ControlEvent]) -> Void])? in
             guard var health = state.apps[app] else { return nil }
             health.external = health.external.filter { $0.value.expires > now }
             var verdicts = health.external.values.map(\.state)
@@ -249,7 +251,7 @@ public final class HealthMonitor: Sendable {
     /// Expires stale external verdicts of every app.
     private func expire() {
         let now = clock()
-        let stale = state.withLock { state in
+        let stale = state.withLockedValue { state in
             state.apps.compactMap { id, health in health.external.values.contains { $0.expires <= now } ? id : nil }
         }
         for app in stale { recombine(app) }
@@ -257,7 +259,7 @@ public final class HealthMonitor: Sendable {
 
     /// The combined verdict of `app` and since when.
     public func verdict(of app: AppID) -> FailoverDecision.Health {
-        state.withLock { state in
+        state.withLockedValue { state in
             guard let health = state.apps[app] else { return .unknown }
             return FailoverDecision.Health(health.combined, since: health.since)
         }
@@ -265,7 +267,7 @@ public final class HealthMonitor: Sendable {
 
     /// How many apps are in each combined state (apps checked by anyone).
     public func stateCounts() -> [HealthState: Int] {
-        state.withLock { state in
+        state.withLockedValue { state in
             var counts: [HealthState: Int] = [.up: 0, .down: 0, .unknown: 0]
             for health in state.apps.values { counts[health.combined, default: 0] += 1 }
             return counts
@@ -273,12 +275,12 @@ public final class HealthMonitor: Sendable {
     }
 
     /// Groups whose active app is down with no healthy app to switch to.
-    public var blockedCount: Int { state.withLock { $0.blocked.count } }
+    public var blockedCount: Int { state.withLockedValue { $0.blocked.count } }
 
     /// The `health` member of `app.get` and `app.list`; nil when nobody checks the app.
     public func health(of app: AppID) -> JSONValue? {
         let now = clock()
-        return state.withLock { state -> JSONValue? in
+        return state.withLockedValue { state -> JSONValue? in
             guard let health = state.apps[app] else { return nil }
             var checkers: [String: JSONValue] = [:]
             if health.hasCheck {
@@ -311,7 +313,7 @@ public final class HealthMonitor: Sendable {
 
     /// `blocked` of a group: why its policy cannot fail it over now, or nil.
     public func blockedReason(_ address: GroupAddress) -> String? {
-        state.withLock { $0.blocked[address] }
+        state.withLockedValue { $0.blocked[address] }
     }
 
     // MARK: Policy
@@ -319,7 +321,7 @@ public final class HealthMonitor: Sendable {
     /// Keeps the time of every switch (for damping) and forgets deleted groups and removed apps.
     private func observe(_ events: [ModelEvent], at: Int64) {
         var removed: [AppID] = []
-        state.withLock { state in
+        state.withLockedValue { state in
             for event in events {
                 switch event {
                 case .switchDone(let group, _), .switchCancelled(let group, _):
@@ -344,7 +346,7 @@ public final class HealthMonitor: Sendable {
     func evaluate() async {
         expire()
         let now = clock()
-        let (health, lastSwitch) = state.withLock { state in
+        let (health, lastSwitch) = state.withLockedValue { state in
             (state.apps.mapValues { FailoverDecision.Health($0.combined, since: $0.since) }, state.lastSwitch)
         }
         let decisions = (try? await service.read { model in
@@ -363,7 +365,7 @@ public final class HealthMonitor: Sendable {
             case .noHealthyTarget:
                 let other = group.app(for: group.active.other).flatMap { health[$0] }?.state ?? .unknown
                 let reason = other == .down ? "target_down" : "target_unknown"
-                let isNew = state.withLock { state in
+                let isNew = state.withLockedValue { state in
                     defer { state.blocked[group.address] = reason }
                     return state.blocked[group.address] != reason
                 }
@@ -377,15 +379,15 @@ public final class HealthMonitor: Sendable {
                     ]))
                 }
             case .switchTo(let role, let failback):
-                state.withLock { _ = $0.blocked.removeValue(forKey: group.address) }
+                state.withLockedValue { _ = $0.blocked.removeValue(forKey: group.address) }
                 await commitSwitch(group, to: role, failback: failback)
             case .stay, .damped:
-                state.withLock { _ = $0.blocked.removeValue(forKey: group.address) }
+                state.withLockedValue { _ = $0.blocked.removeValue(forKey: group.address) }
             }
         }
-        state.withLock { state in state.blocked = state.blocked.filter { live.contains($0.key) } }
+        state.withLockedValue { state in state.blocked = state.blocked.filter { live.contains($0.key) } }
         if !events.isEmpty {
-            for listener in state.withLock({ $0.listeners }) { listener(events) }
+            for listener in state.withLockedValue({ $0.listeners }) { listener(events) }
         }
     }
 

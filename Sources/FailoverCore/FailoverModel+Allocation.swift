@@ -8,19 +8,29 @@ extension FailoverModel {
     public func allocateAddress<Generator: RandomNumberGenerator>(
         using generator: inout Generator, isReserved: (GroupAddress) -> Bool = { _ in false }
     ) throws(FailoverError) -> GroupAddress {
-        for _ in 0..<Self.allocationAttempts {
-            let candidate = GroupAddress(value: UInt32.random(in: 0...GroupAddress.maxValue, using: &generator))!
-            if isFree(candidate, isReserved: isReserved) { return candidate }
-        }
-        throw .unavailable("no free group address found after \(Self.allocationAttempts) random draws")
+        try allocateAddress(drawing: { UInt32.random(in: 0...GroupAddress.maxValue, using: &generator) },
+                            isReserved: isReserved)
     }
 
     /// Picks a random address with the system generator.
+    ///
+    /// Not through the generic form: ThreadSanitizer's instrumentation of a generic `inout`
+    /// access crashes when the argument is an empty struct such as SystemRandomNumberGenerator
+    /// (swiftlang/swift#66099), and `make tsan` runs the daemon.
     public func allocateAddress(isReserved: (GroupAddress) -> Bool = { _ in false }) throws(FailoverError)
         -> GroupAddress
     {
-        var generator = SystemRandomNumberGenerator()
-        return try allocateAddress(using: &generator, isReserved: isReserved)
+        try allocateAddress(drawing: { UInt32.random(in: 0...GroupAddress.maxValue) }, isReserved: isReserved)
+    }
+
+    private func allocateAddress(
+        drawing draw: () -> UInt32, isReserved: (GroupAddress) -> Bool
+    ) throws(FailoverError) -> GroupAddress {
+        for _ in 0..<Self.allocationAttempts {
+            let candidate = GroupAddress(value: draw())!
+            if isFree(candidate, isReserved: isReserved) { return candidate }
+        }
+        throw .unavailable("no free group address found after \(Self.allocationAttempts) random draws")
     }
 
     /// Throws `conflict` if `address` (given by the caller, e.g. a migration) cannot be used for a new group.

@@ -1,5 +1,5 @@
 import DNSWire
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// Recent changes as IXFR deltas (RFC 1995), newest last. Bounded: older
 /// deltas are dropped and a secondary that far behind gets a full transfer.
@@ -24,7 +24,7 @@ public final class TransferLog: Sendable {
         var records = 0
     }
 
-    private let history = Mutex(History())
+    private let history = NIOLockedValueBox(History())
     /// Most records kept across all deltas: the memory bound (a record here
     /// is a few hundred bytes, so the default is some tens of MB).
     public let recordLimit: Int
@@ -34,7 +34,7 @@ public final class TransferLog: Sendable {
     }
 
     public func append(from: UInt32, to: UInt32, removed: [ResourceRecord], added: [ResourceRecord]) {
-        history.withLock { history in
+        history.withLockedValue { history in
             if let last = history.deltas.last, last.to != from {
                 // A gap (should not happen): history before it is useless.
                 history = History()
@@ -50,13 +50,13 @@ public final class TransferLog: Sendable {
 
     /// Forgets everything (the static zone changed: only AXFR is exact).
     public func reset() {
-        history.withLock { $0 = History() }
+        history.withLockedValue { $0 = History() }
     }
 
     /// The deltas leading from `serial` to `current`, or nil when the log
     /// does not reach back that far.
     public func deltas(from serial: UInt32, to current: UInt32) -> [Delta]? {
-        history.withLock { history in
+        history.withLockedValue { history in
             guard let start = history.deltas.firstIndex(where: { $0.from == serial }) else { return nil }
             let chain = Array(history.deltas[start...])
             guard chain.last?.to == current else { return nil }
@@ -64,10 +64,10 @@ public final class TransferLog: Sendable {
         }
     }
 
-    public var count: Int { history.withLock { $0.deltas.count } }
+    public var count: Int { history.withLockedValue { $0.deltas.count } }
 
     /// Every delta held, oldest first (to save them across a restart).
-    public var all: [Delta] { history.withLock { $0.deltas } }
+    public var all: [Delta] { history.withLockedValue { $0.deltas } }
 
     /// Replaces the history with `saved` (oldest first), within the record limit.
     public func restore(_ saved: [Delta]) {

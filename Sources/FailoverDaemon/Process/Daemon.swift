@@ -10,7 +10,6 @@ import NIOCore
 import NIOPosix
 import NIOSSL
 import QueryEngine
-import Synchronization
 import ZoneData
 import ZoneTransfer
 
@@ -61,10 +60,10 @@ public final class Daemon: ControlHost, Sendable {
         var controlStarting = false
     }
 
-    private let parts = Mutex(Parts())
+    private let parts = NIOLockedValueBox(Parts())
 
     /// The failover state, once loaded.
-    public var service: FailoverService? { parts.withLock { $0.service } }
+    public var service: FailoverService? { parts.withLockedValue { $0.service } }
 
     /// Loads the zone; throws a message naming the file and line on error.
     public init(config: DaemonConfig, configPath: String? = nil, logger: Logger) throws {
@@ -168,7 +167,7 @@ public final class Daemon: ControlHost, Sendable {
         }
         let udpSockets = try bindUDPSockets(passed: passedUDP, workers: workers)
         let loops = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        parts.withLock { $0.eventLoops = loops }
+        parts.withLockedValue { $0.eventLoops = loops }
         let cookies = config.cookiesEnabled ? CookieStore(secret: config.cookieSecret) : nil
         let tcp = TCPServer(
             group: loops, engine: engine, store: store, counters: counters,
@@ -191,7 +190,7 @@ public final class Daemon: ControlHost, Sendable {
                             cookies: cookies, tsigKeys: config.transfer.keys, latencyBudgetMicroseconds: config.udpLatencyBudgetMicroseconds,
                             receiveBuffer: config.udpReceiveBuffer, logger: logger)
         udp.start()
-        parts.withLock {
+        parts.withLockedValue {
             $0.cookieStore = cookies
             $0.tcpServer = tcp
             $0.tcpChannels = tcpChannels
@@ -200,7 +199,7 @@ public final class Daemon: ControlHost, Sendable {
         if let exporter, let address = config.metricsListen {
             do {
                 let channel = try await MetricsServer(group: loops, exporter: exporter).bind(address)
-                parts.withLock { $0.metricsChannel = channel }
+                parts.withLockedValue { $0.metricsChannel = channel }
             } catch {
                 udp.stop()
                 throw StartupError("cannot listen for metrics on \(address): \(error)")
@@ -223,7 +222,7 @@ public final class Daemon: ControlHost, Sendable {
             let load = Task.detached { [self] in
                 do {
                     let service = try await loading.value
-                    guard self.parts.withLock({ parts -> Bool in
+                    guard self.parts.withLockedValue({ parts -> Bool in
                         if parts.stopRequested { return false }
                         parts.controlStarting = true
                         return true
@@ -239,7 +238,7 @@ public final class Daemon: ControlHost, Sendable {
                     exit(1)
                 }
             }
-            parts.withLock { $0.backgroundStart = load }
+            parts.withLockedValue { $0.backgroundStart = load }
         }
     }
 
@@ -315,7 +314,7 @@ public final class Daemon: ControlHost, Sendable {
                 stateDirectory: config.stateDirectory, zone: store.load().zone, ttl: config.ttl,
                 defaultDelaySeconds: config.switchDelay, snapshots: store, logger: logger, metrics: metrics,
                 compactAfter: config.compactAfter, scanned: scanned)
-            parts.withLock { $0.service = service }
+            parts.withLockedValue { $0.service = service }
             // Loading freed a lot in small pieces (the file's bytes, decoded values, a scanned
             // snapshot): hand the free pages back, else they stay resident (about 90 MiB at 1M groups).
             malloc_trim(0)
@@ -334,7 +333,7 @@ public final class Daemon: ControlHost, Sendable {
         }
         let notifier = NotifySender(targets: config.notify, keys: config.transfer.keys, origin: config.origin,
                                     logger: logger)
-        parts.withLock { $0.notifier = notifier }
+        parts.withLockedValue { $0.notifier = notifier }
         let log = transferLog
         let pendingTTL = config.transfer.pendingTTL
         // IXFR history is kept only when someone may transfer the zone.
@@ -354,7 +353,7 @@ public final class Daemon: ControlHost, Sendable {
         }
         let monitor = HealthMonitor(service: service, quorum: HealthQuorum(required: config.healthQuorum),
                                     origin: config.origin, logger: logger, metrics: healthMetrics)
-        parts.withLock { $0.healthMonitor = monitor }
+        parts.withLockedValue { $0.healthMonitor = monitor }
         let dispatcher = ControlDispatcher(service: service, snapshots: store, origin: config.origin, host: self,
                                            health: monitor)
         let control = ControlServer(
@@ -369,10 +368,10 @@ public final class Daemon: ControlHost, Sendable {
         do {
             try await control.start(adopting: passedControl)
         } catch {
-            parts.withLock { $0.udpServer }?.stop()
+            parts.withLockedValue { $0.udpServer }?.stop()
             throw StartupError("cannot open the control socket \(config.controlSocket): \(error)")
         }
-        parts.withLock { $0.controlServer = control }
+        parts.withLockedValue { $0.controlServer = control }
         notifier.start()
         if !config.notify.isEmpty {
             notifier.notify(serial: store.load().serial)
@@ -390,7 +389,7 @@ public final class Daemon: ControlHost, Sendable {
                                        extraTrustRoots: healthTrustRoots,
                                        resolver: config.healthResolver.map { DNSHostResolver(server: $0) }
                                            ?? DNSHostResolver.system())
-        parts.withLock { $0.healthRunner = runner }
+        parts.withLockedValue { $0.healthRunner = runner }
         _ = await service.addListener { events, _, _, _ in
             for event in events {
                 switch event {
@@ -483,7 +482,7 @@ public final class Daemon: ControlHost, Sendable {
             var sinceRotation = 0.0
             while !Task.isCancelled {
                 try? await Task.sleep(for: .milliseconds(Int64(period * 1000)))
-                guard let self, let udp = self.parts.withLock({ $0.udpServer }) else { return }
+                guard let self, let udp = self.parts.withLockedValue({ $0.udpServer }) else { return }
                 let beats = udp.heartbeatValues()
                 let alive = last.isEmpty || zip(beats, last).allSatisfy { $0 != $1 }
                 if interval != nil {
@@ -497,7 +496,7 @@ public final class Daemon: ControlHost, Sendable {
                 sinceRotation += period
                 if rotatesCookies, sinceRotation >= cookieRotation {
                     sinceRotation = 0
-                    self.parts.withLock { $0.cookieStore }?.rotate()
+                    self.parts.withLockedValue { $0.cookieStore }?.rotate()
                 }
                 sinceStatus += period
                 if sinceStatus >= 5 {
@@ -511,7 +510,7 @@ public final class Daemon: ControlHost, Sendable {
     /// The gauges of a scrape.
     func metricsState() async -> MetricsExporter.State {
         let snapshot = store.load()
-        let running = parts.withLock { $0 }
+        let running = parts.withLockedValue { $0 }
         guard let summary = await running.service?.summary else { return MetricsExporter.State(serial: snapshot.serial) }
         var state = MetricsExporter.State(
             apps: summary.apps, groups: summary.groups, pendingSwitches: summary.pendingSwitches,
@@ -525,7 +524,7 @@ public final class Daemon: ControlHost, Sendable {
     }
 
     public func controlStatistics() async -> ControlStatistics {
-        let control = parts.withLock { $0.controlServer }
+        let control = parts.withLockedValue { $0.controlServer }
         return ControlStatistics(connections: control?.connectionCount ?? 0, watchers: control?.watcherCount ?? 0,
                                  counters: counterValues())
     }
@@ -542,27 +541,27 @@ public final class Daemon: ControlHost, Sendable {
 
     /// Stops serving: closes listeners, lets workers finish.
     public func stop() async {
-        let (waitForControl, backgroundStart) = parts.withLock { parts in
+        let (waitForControl, backgroundStart) = parts.withLockedValue { parts in
             parts.stopRequested = true
             return (parts.controlStarting, parts.backgroundStart)
         }
         if waitForControl { await backgroundStart?.value }
-        let running = parts.withLock { $0 }
+        let running = parts.withLockedValue { $0 }
         running.notifier?.stop()
         running.healthMonitor?.stop()
         await running.healthRunner?.shutdown()
-        parts.withLock { $0.healthRunner = nil }
+        parts.withLockedValue { $0.healthRunner = nil }
         await self.service?.stopScheduler()
         await running.controlServer?.stop()
-        parts.withLock { $0.controlServer = nil }
+        parts.withLockedValue { $0.controlServer = nil }
         try? await running.metricsChannel?.close()
-        parts.withLock { $0.metricsChannel = nil }
+        parts.withLockedValue { $0.metricsChannel = nil }
         for channel in running.tcpChannels { try? await channel.close() }
-        parts.withLock { $0.tcpChannels = [] }
+        parts.withLockedValue { $0.tcpChannels = [] }
         running.udpServer?.stop()
-        parts.withLock { $0.udpServer = nil }
+        parts.withLockedValue { $0.udpServer = nil }
         try? await running.eventLoops?.shutdownGracefully()
-        parts.withLock { $0.eventLoops = nil }
+        parts.withLockedValue { $0.eventLoops = nil }
         // A snapshot with an empty journal lets the next start serve a large
         // state straight from the file.
         guard let service = self.service else { return }

@@ -2,7 +2,7 @@ import CNetShim
 import DNSWire
 import Foundation
 import Logging
-import Synchronization
+import NIOConcurrencyHelpers
 import ZoneTransfer
 
 #if canImport(Glibc)
@@ -51,13 +51,13 @@ public final class NotifySender: Sendable {
         var acknowledged = 0
     }
 
-    private let state: Mutex<State>
+    private let state: NIOLockedValueBox<State>
     /// One connected socket per target, in target order; closed by the thread when it stops.
     private let sockets: [Int32]
     private let origin: DomainName
     private let logger: Logger
     /// NOTIFYs answered, for tests and stats.
-    public var acknowledged: Int { state.withLock { $0.acknowledged } }
+    public var acknowledged: Int { state.withLockedValue { $0.acknowledged } }
 
     public init(targets: [NotifyTarget], keys: [TSIGKey], origin: DomainName, logger: Logger) {
         self.origin = origin
@@ -71,24 +71,24 @@ public final class NotifySender: Sendable {
             list.append(Target(target: target, key: key, fd: fd))
         }
         sockets = list.map(\.fd)
-        state = Mutex(State(targets: list))
+        state = NIOLockedValueBox(State(targets: list))
     }
 
     public func start() {
         guard !sockets.isEmpty else { return }
-        state.withLock { $0.running = true }
+        state.withLockedValue { $0.running = true }
         let thread = Thread { [self] in loop() }
         thread.name = "notify"
         thread.start()
     }
 
     public func stop() {
-        state.withLock { $0.running = false }
+        state.withLockedValue { $0.running = false }
     }
 
     /// Tells every target about `serial` (replacing an older pending one).
     public func notify(serial: UInt32) {
-        state.withLock { state in
+        state.withLockedValue { state in
             for index in state.targets.indices {
                 state.targets[index].pendingSerial = serial
                 state.targets[index].attempts = 0
@@ -102,7 +102,7 @@ public final class NotifySender: Sendable {
     private func loop() {
         while let wake = sendDue() {
             let answers = Self.receive(sockets, until: wake)
-            state.withLock { state in
+            state.withLockedValue { state in
                 for (fd, bytes) in answers { handle(bytes, from: fd, in: &state) }
             }
         }
@@ -111,7 +111,7 @@ public final class NotifySender: Sendable {
 
     /// Sends what is due and returns when to look again; nil once stopped.
     private func sendDue() -> ContinuousClock.Instant? {
-        state.withLock { state -> ContinuousClock.Instant? in
+        state.withLockedValue { state -> ContinuousClock.Instant? in
             guard state.running else { return nil }
             let now = ContinuousClock.now
             var wake = now + .milliseconds(500)
