@@ -1,13 +1,13 @@
 import FailoverCore
-import Foundation
 
 /// One input of the `model` fuzz target: the bytes become a sequence of
 /// mutations over a small alphabet of app ids, group addresses and web heads
 /// (so they collide and depend on each other, as the platform's requests
 /// do), applied one by one to a model. After each: the model's invariants
 /// hold; a refused mutation changed nothing; reverting an applied one gives
-/// back the model before it. At the end the model survives a round trip
-/// through its durable (Codable) form. Returns nil when all held, or what broke.
+/// back the model before it; an applied one reads back from its journal
+/// record as itself. At the end the model reads back from the snapshot file
+/// as itself. Returns nil when all held, or what broke.
 public enum ModelCheck {
     static let appIDs = ["a", "b", "c", "shop", "shop-dr", "x--1"]
     static let addresses: [GroupAddress] = [1, 2, 414_262_781, 999_999_999].map { GroupAddress(value: $0)! }
@@ -33,7 +33,10 @@ public enum ModelCheck {
             let before = model
             var undo = FailoverModel.Undo()
             do {
-                if try !model.apply(mutation, recordingInto: &undo).isEmpty { applied += 1 }
+                if try !model.apply(mutation, recordingInto: &undo).isEmpty {
+                    applied += 1
+                    if let problem = journalProblem(mutation) { return problem }
+                }
                 if let violation = model.invariantViolation() { return "after \(mutation): \(violation)" }
                 var reverted = model
                 reverted.revert(undo)
@@ -44,13 +47,21 @@ public enum ModelCheck {
             }
         }
         do {
-            let encoded = try JSONEncoder().encode(model)
-            let decoded = try JSONDecoder().decode(FailoverModel.self, from: encoded)
-            if decoded != model { return "the model does not survive its durable form" }
+            if try model.throughSnapshotFile() != model { return "the model does not read back from its snapshot file" }
         } catch {
-            return "the model's durable form fails: \(error)"
+            return error.message
         }
         return nil
+    }
+
+    /// Why `mutation` does not read back from its journal record as itself, or nil.
+    static func journalProblem(_ mutation: Mutation) -> String? {
+        do {
+            return try mutation.throughJournalRecord() == mutation
+                ? nil : "\(mutation) reads back from its journal record as another mutation"
+        } catch {
+            return error.message
+        }
     }
 
     /// The next mutation from the input, or nil when it runs out.
