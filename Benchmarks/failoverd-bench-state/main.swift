@@ -154,7 +154,7 @@ do {
     }
     queries.close()
     let done = Date()
-    let size = (try? FileManager.default.attributesOfItem(atPath: out + "/state/snapshot")[.size] as? Int) ?? 0
+    let size = (try? FileManager.default.attributesOfItem(atPath: out + "/state/checkpoint")[.size] as? Int) ?? 0
     print("generated \(groupCount) groups (seed \(seed)) in \(out): model \(String(format: "%.1f", built.timeIntervalSince(started))) s, "
         + "snapshot \(size / 1024) KiB in \(String(format: "%.1f", written.timeIntervalSince(built))) s, "
         + "zone and \(total) queries in \(String(format: "%.1f", done.timeIntervalSince(written))) s")

@@ -44,7 +44,7 @@ public actor FailoverService {
     /// and the commit time.
     public typealias Listener = @Sendable ([ModelEvent], [ChangeAuthor?], FailoverModel, Int64) -> Void
 
-    /// Journal records after which the state is compacted into a new snapshot
+    /// Journal records after which the state is compacted into a new checkpoint
     /// when the configuration sets none: 50,000 or the model's size (apps +
     /// groups), whichever is more, so compaction stays a fixed share of the
     /// write work however large the model grows.
@@ -151,7 +151,7 @@ public actor FailoverService {
         }
         let now = ContinuousClock.now
         logger.info(
-            "state loaded from \(stateDirectory): \(model.apps.count) apps, \(model.groups.count) groups, \(model.pendingCount) pending switches, \(store.journalRecords) journal records (\(seconds(started, now)) s: read \(seconds(started, opened)) s, snapshot \(seconds(opened, now)) s; \(String(format: "%.2f", Self.threadCPUSeconds() - startedCPU)) s of CPU)")
+            "state loaded from \(stateDirectory): \(model.apps.count) apps, \(model.groups.count) groups, \(model.pendingCount) pending switches, \(store.journalRecords) journal records (\(seconds(started, now)) s: read \(seconds(started, opened)) s, served zone built \(seconds(opened, now)) s; \(String(format: "%.2f", Self.threadCPUSeconds() - startedCPU)) s of CPU)")
     }
 
     /// CPU time of the calling thread, for the load's log line (on a busy machine the wall time says little).
@@ -382,11 +382,11 @@ public actor FailoverService {
         }
     }
 
-    /// Writes a new snapshot file and starts an empty journal.
+    /// Writes a new checkpoint file and starts an empty journal.
     public func compact() {
         do {
             try store.compact(model: model)
-            logger.info("state compacted: \(model.groups.count) groups in the snapshot, journal emptied")
+            logger.info("state compacted: \(model.groups.count) groups in the checkpoint, journal emptied")
         } catch {
             logger.error("compaction failed (state is safe): \(error.message)")
         }

@@ -26,11 +26,11 @@ public enum SnapshotBuilder {
     /// answer indexes are the apps' numbers in the file, which are the app
     /// numbers of the model loaded from it.
     public static func scan(directory: String, zone: StaticZone, ttl: UInt32) -> Result<ZoneSnapshot, StateStore.ScanRefusal> {
-        StateStore.readWholeSnapshot(directory: directory).flatMap { scan($0, zone: zone, ttl: ttl) }
+        StateStore.readWholeCheckpoint(directory: directory).flatMap { scan($0, zone: zone, ttl: ttl) }
     }
 
     /// As ``scan(directory:zone:ttl:)``, from the bytes
-    /// ``StateStore/readWholeSnapshot(directory:)`` read.
+    /// ``StateStore/readWholeCheckpoint(directory:)`` read.
     public static func scan(_ bytes: [UInt8], zone: StaticZone, ttl: UInt32) -> Result<ZoneSnapshot, StateStore.ScanRefusal> {
         var answers = AnswerTable.Builder()
         var entries: [GroupTable.Entry] = []

@@ -204,7 +204,7 @@ struct AppStore: Sendable {
     }
 
     /// Adds an app given as the parts ``parts(_:)`` returns, already valid
-    /// and in normal form (a snapshot load, without building an ``App``);
+    /// and in normal form (a checkpoint load, without building an ``App``);
     /// false when its id is held already. `known` skips that check: the
     /// caller knows the id is new.
     mutating func add(id: ArraySlice<UInt8>, name: ArraySlice<UInt8>, kind: Kind, head: ArraySlice<UInt8>,
@@ -256,7 +256,7 @@ struct AppStore: Sendable {
 
     mutating func setMembers(_ slot: Int, _ edge: UInt32) { slab[slot].members = edge }
 
-    /// Sets the health check of the app in `slot` (a snapshot load, which reads checks after the apps).
+    /// Sets the health check of the app in `slot` (a checkpoint load, which reads checks after the apps).
     mutating func setHealthCheck(_ check: HealthCheck?, at slot: Int) { healthChecks[UInt32(slot)] = check }
 
     // MARK: Storage

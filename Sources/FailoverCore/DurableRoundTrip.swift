@@ -1,14 +1,14 @@
 /// The model and a mutation through the bytes written to disk (the binary
-/// snapshot file and a journal record) and back, for the stateful fuzz target
+/// checkpoint file and a journal record) and back, for the stateful fuzz target
 /// and the model property tests. Package access: not part of the API.
 extension FailoverModel {
-    /// The model as `compact` writes it to the snapshot file, read back.
-    package func throughSnapshotFile() throws(FailoverError) -> FailoverModel {
-        let bytes = SnapshotBinary.encode(journalSeq: 1, model: self)
+    /// The model as `compact` writes it to the checkpoint file, read back.
+    package func throughCheckpointFile() throws(FailoverError) -> FailoverModel {
+        let bytes = CheckpointBinary.encode(journalSeq: 1, model: self)
         do {
-            return try SnapshotBinary.decode(bytes).model
+            return try CheckpointBinary.decode(bytes).model
         } catch {
-            throw .corrupt("a snapshot this failoverd wrote does not read back: \(error.reason) at byte \(error.offset)")
+            throw .corrupt("a checkpoint this failoverd wrote does not read back: \(error.reason) at byte \(error.offset)")
         }
     }
 }

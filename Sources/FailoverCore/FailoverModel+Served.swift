@@ -1,7 +1,7 @@
 extension FailoverModel {
     /// A small number for `id`: stable while the app exists, handed to a new
     /// app after it is removed, below ``appNumberBound``. The served snapshot
-    /// indexes its answers by it. Apps read from a snapshot file are numbered
+    /// indexes its answers by it. Apps read from a checkpoint file are numbered
     /// in file order from 0.
     public func appNumber(of id: AppID) -> Int32? {
         guard let slot = appStore.slot(of: id), appStore.isApp(slot) else { return nil }

@@ -1,5 +1,5 @@
 /// The binary journal payload (format 2): `0x02`, the u64 sequence number,
-/// then the mutation as a tag byte and its fields, in ``SnapshotBinary``'s
+/// then the mutation as a tag byte and its fields, in ``CheckpointBinary``'s
 /// encoding. Format 1 payloads are JSON objects (they start with `{`) and
 /// are still read. Tags 9 to 12 came with health checks: a mutation without
 /// a health check or policy is written with its old tag.
@@ -15,7 +15,7 @@ enum MutationBinary {
     /// Whether `byte` starts a binary payload of either kind.
     static func isMarker(_ byte: UInt8) -> Bool { byte == marker || byte == batchMarker }
     static func encode(seq: UInt64, _ mutation: Mutation, batch: JournalRecord.Batch? = nil) -> [UInt8] {
-        var out = SnapshotBinary.Writer()
+        var out = CheckpointBinary.Writer()
         out.bytes.reserveCapacity(104)
         if let batch {
             out.u8(batchMarker)
@@ -83,7 +83,7 @@ enum MutationBinary {
         return out.bytes
     }
 
-    private static func field(_ change: FieldChange<AppID>, into out: inout SnapshotBinary.Writer) {
+    private static func field(_ change: FieldChange<AppID>, into out: inout CheckpointBinary.Writer) {
         switch change {
         case .keep: out.u8(0)
         case .clear: out.u8(1)
@@ -93,8 +93,8 @@ enum MutationBinary {
         }
     }
 
-    static func decode(_ payload: ArraySlice<UInt8>) throws(SnapshotBinary.Damage) -> JournalRecord {
-        var input = SnapshotBinary.Reader(Array(payload), end: payload.count)
+    static func decode(_ payload: ArraySlice<UInt8>) throws(CheckpointBinary.Damage) -> JournalRecord {
+        var input = CheckpointBinary.Reader(Array(payload), end: payload.count)
         let kind = try input.u8()
         guard isMarker(kind) else { throw .init(offset: 0, reason: "not a binary journal record") }
         let seq = try input.u64()
@@ -164,7 +164,7 @@ enum MutationBinary {
         return JournalRecord(seq: seq, mutation: mutation, batch: batch)
     }
 
-    private static func role(_ input: inout SnapshotBinary.Reader) throws(SnapshotBinary.Damage) -> Role {
+    private static func role(_ input: inout CheckpointBinary.Reader) throws(CheckpointBinary.Damage) -> Role {
         switch try input.u8() {
         case 0: return .primary
         case 1: return .backup
@@ -172,11 +172,11 @@ enum MutationBinary {
         }
     }
 
-    private static func int64(_ input: inout SnapshotBinary.Reader) throws(SnapshotBinary.Damage) -> Int64 {
+    private static func int64(_ input: inout CheckpointBinary.Reader) throws(CheckpointBinary.Damage) -> Int64 {
         Int64(bitPattern: try input.u64())
     }
 
-    private static func groupAddress(_ input: inout SnapshotBinary.Reader) throws(SnapshotBinary.Damage)
+    private static func groupAddress(_ input: inout CheckpointBinary.Reader) throws(CheckpointBinary.Damage)
         -> GroupAddress
     {
         guard let address = GroupAddress(value: try input.u32()) else {
@@ -185,19 +185,19 @@ enum MutationBinary {
         return address
     }
 
-    private static func appID(_ input: inout SnapshotBinary.Reader) throws(SnapshotBinary.Damage) -> AppID {
+    private static func appID(_ input: inout CheckpointBinary.Reader) throws(CheckpointBinary.Damage) -> AppID {
         let start = input.offset
         let text = try input.string()
         return try input.validated(at: start) { () throws(FailoverError) in try AppID(text) }
     }
 
-    private static func optionalAppID(_ input: inout SnapshotBinary.Reader) throws(SnapshotBinary.Damage) -> AppID? {
+    private static func optionalAppID(_ input: inout CheckpointBinary.Reader) throws(CheckpointBinary.Damage) -> AppID? {
         let start = input.offset
         guard let text = try input.optionalString() else { return nil }
         return try input.validated(at: start) { () throws(FailoverError) in try AppID(text) }
     }
 
-    private static func field(_ input: inout SnapshotBinary.Reader) throws(SnapshotBinary.Damage)
+    private static func field(_ input: inout CheckpointBinary.Reader) throws(CheckpointBinary.Damage)
         -> FieldChange<AppID>
     {
         switch try input.u8() {

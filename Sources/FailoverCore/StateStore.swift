@@ -1,25 +1,33 @@
 import Glibc
 
-/// Durable storage of the model in a directory: a `snapshot` file plus an append-only `journal` of the
-/// mutations committed since.
+/// Durable storage of the model in a directory: a `checkpoint` file (the whole model) plus an append-only
+/// `journal` of the mutations committed since.
 ///
 /// Each journal record is `[length][CRC-32C][binary {seq, batch, mutation}]` (see `JournalRecord`). ``append(_:)``
 /// writes a batch of records and makes them durable with one fsync; a failure truncates the journal back, so
-/// no part of a failed batch survives. ``compact(model:)`` replaces the snapshot atomically and starts a new
+/// no part of a failed batch survives. ``compact(model:)`` replaces the checkpoint atomically and starts a new
 /// journal; a crash at any point leaves a directory ``open(directory:)`` can load.
 ///
 /// An exclusive `flock` on the `lock` file keeps a second process out of the directory. Not thread-safe:
 /// keep it inside one actor.
+///
+/// Versions 0.3 and earlier called the checkpoint `snapshot` (same bytes). A directory holding one is read as it
+/// is; the first compaction writes `checkpoint` and removes `snapshot`.
 public final class StateStore {
+    /// The checkpoint's file name in the state directory.
+    public static let checkpointName = "checkpoint"
+    /// What versions 0.3 and earlier called the checkpoint; read when it is the newer of the two, removed on compaction.
+    public static let legacyCheckpointName = "snapshot"
+
     public let directory: String
-    public let snapshotPath: String
+    public let checkpointPath: String
     public let journalPath: String
 
     /// The journal's size in bytes (to decide when to compact).
     public private(set) var journalLength: Int
-    /// Records in the journal after the snapshot.
+    /// Records in the journal after the checkpoint.
     public private(set) var journalRecords: Int
-    /// The sequence number of the last durable record (or the snapshot's, if newer).
+    /// The sequence number of the last durable record (or the checkpoint's, if newer).
     public private(set) var lastSequence: UInt64
 
     private var journalFD: Int32
@@ -34,7 +42,7 @@ public final class StateStore {
     private init(directory: String, journalFD: Int32, lockFD: Int32, length: Int, records: Int, last: UInt64,
                  io: FileIO) {
         self.directory = directory
-        self.snapshotPath = directory + "/snapshot"
+        self.checkpointPath = directory + "/" + Self.checkpointName
         self.journalPath = directory + "/journal"
         self.journalFD = journalFD
         self.lockFD = lockFD
@@ -49,11 +57,11 @@ public final class StateStore {
         POSIX.close(lockFD)
     }
 
-    /// Opens (creating if needed) the state directory and rebuilds the model: snapshot, then the journal
+    /// Opens (creating if needed) the state directory and rebuilds the model: checkpoint, then the journal
     /// records after it.
     ///
     /// A torn journal tail (an unfinished last write) is cut off and reported in `warnings`. Damage with valid
-    /// data after it, an unreadable snapshot, or a record that does not apply throws `internal` naming the file
+    /// data after it, an unreadable checkpoint, or a record that does not apply throws `internal` naming the file
     /// and byte offset; an I/O error throws `unavailable`.
     public static func open(directory: String) throws(FailoverError)
         -> (store: StateStore, model: FailoverModel, warnings: [String])
@@ -91,18 +99,15 @@ public final class StateStore {
         }
         var journalFD: Int32 = -1
         do {
-            POSIX.unlinkIfPresent(directory + "/snapshot.tmp")
+            POSIX.unlinkIfPresent(directory + "/" + checkpointName + ".tmp")
+            POSIX.unlinkIfPresent(directory + "/" + legacyCheckpointName + ".tmp")
             POSIX.unlinkIfPresent(directory + "/journal.tmp")
 
             var model = FailoverModel()
-            var snapshotSeq: UInt64 = 0
-            let snapshotPath = directory + "/snapshot"
-            if POSIX.exists(snapshotPath) {
-                let fd = try POSIX.open(snapshotPath, O_RDONLY)
-                defer { POSIX.close(fd) }
-                let snapshot = try SnapshotFile.decode(try POSIX.readAll(fd, path: snapshotPath), path: snapshotPath)
-                model = snapshot.model
-                snapshotSeq = snapshot.journalSeq
+            var checkpointSeq: UInt64 = 0
+            if let checkpoint = try readCheckpoint(directory: directory) {
+                model = checkpoint.model
+                checkpointSeq = checkpoint.journalSeq
             }
 
             let journalPath = directory + "/journal"
@@ -128,13 +133,13 @@ public final class StateStore {
                 throw FailoverError.corrupt(
                     "journal \(journalPath) is corrupt at byte offset \(offset): \(reason). failoverd will not "
                         + "start: restore the state directory from a backup, or move the journal aside to start "
-                        + "from the snapshot (losing the changes after it)"
+                        + "from the checkpoint (losing the changes after it)"
                 )
             }
 
             var records = 0
-            var last = snapshotSeq
-            for entry in scan.entries where entry.record.seq > snapshotSeq {
+            var last = checkpointSeq
+            for entry in scan.entries where entry.record.seq > checkpointSeq {
                 do {
                     try model.apply(entry.record.mutation)
                 } catch {
@@ -157,6 +162,21 @@ public final class StateStore {
             POSIX.close(lockFD)
             throw error
         }
+    }
+
+    /// The checkpoint to start from: `checkpoint`, or an older version's `snapshot`; when both are there (a
+    /// crash during the first compaction, or a downgrade and upgrade), the one that folds in more of the journal.
+    private static func readCheckpoint(directory: String) throws -> CheckpointFile? {
+        var newest: CheckpointFile?
+        for name in [checkpointName, legacyCheckpointName] {
+            let path = directory + "/" + name
+            guard POSIX.exists(path) else { continue }
+            let fd = try POSIX.open(path, O_RDONLY)
+            defer { POSIX.close(fd) }
+            let checkpoint = try CheckpointFile.decode(try POSIX.readAll(fd, path: path), path: path)
+            if newest.map({ checkpoint.journalSeq > $0.journalSeq }) ?? true { newest = checkpoint }
+        }
+        return newest
     }
 
     /// Appends `mutations` as consecutive records and makes them durable with one fsync (group commit).
@@ -219,21 +239,22 @@ public final class StateStore {
         }
     }
 
-    /// Writes `model` as the new snapshot and starts an empty journal.
+    /// Writes `model` as the new checkpoint and starts an empty journal.
     ///
-    /// `model` must be the result of every mutation appended so far. Steps: snapshot to `snapshot.tmp`, fsync,
-    /// rename over `snapshot`, fsync the directory; then an empty `journal.tmp`, fsync, rename over `journal`,
-    /// fsync the directory. A crash between the two renames leaves the new snapshot with the old journal,
-    /// whose records are all covered by the snapshot and skipped on replay.
+    /// `model` must be the result of every mutation appended so far. Steps: checkpoint to `checkpoint.tmp`,
+    /// fsync, rename over `checkpoint`, fsync the directory; then an empty `journal.tmp`, fsync, rename over
+    /// `journal`, fsync the directory. A crash between the two renames leaves the new checkpoint with the old
+    /// journal, whose records are all covered by the checkpoint and skipped on replay. Last, an older version's
+    /// `snapshot` is removed (best effort: while it stays, start-up reads whichever file is newer).
     ///
-    /// If that last directory fsync fails, appends are refused (`unavailable`) until a retry of it succeeds:
+    /// If the journal's directory fsync fails, appends are refused (`unavailable`) until a retry of it succeeds:
     /// until then a crash may bring back the old journal, and records appended to the new one would be lost.
     public func compact(model: FailoverModel) throws(FailoverError) {
         if let failure { throw .unavailable(failure) }
         try retryDirectorySync()
-        let bytes = SnapshotFile(journalSeq: lastSequence, model: model).encoded()
+        let bytes = CheckpointFile(journalSeq: lastSequence, model: model).encoded()
         do {
-            try DurableFile.replace(snapshotPath, with: bytes, io: io)
+            try DurableFile.replace(checkpointPath, with: bytes, io: io)
 
             let freshPath = journalPath + ".tmp"
             let fresh = try POSIX.open(freshPath, O_RDWR | O_CREAT | O_TRUNC | O_APPEND)
@@ -252,6 +273,11 @@ public final class StateStore {
             directorySyncPending = true
             try POSIX.syncDirectory(directory, io: io)
             directorySyncPending = false
+            let legacyPath = directory + "/" + Self.legacyCheckpointName
+            if POSIX.exists(legacyPath) {
+                POSIX.unlinkIfPresent(legacyPath)
+                try? POSIX.syncDirectory(directory, io: io)
+            }
         } catch {
             let refusing = directorySyncPending
                 ? "; the new journal's name is not durable, so changes are refused until a directory fsync succeeds"
@@ -270,8 +296,8 @@ public enum ServedHead {
 }
 
 extension StateStore {
-    /// Reads what DNS serves straight from the snapshot file when that is the
-    /// whole state (a binary snapshot and an empty journal), calling `app`
+    /// Reads what DNS serves straight from the checkpoint file when that is the
+    /// whole state (a binary checkpoint and an empty journal), calling `app`
     /// per app number (from 0) and `group` per group (address, app number or
     /// -1, due). Returns the model serial, or why the state must be loaded
     /// in full first (journal records, an older format, any damage, or the
@@ -279,37 +305,52 @@ extension StateStore {
     public static func scanServed(
         directory: String, app: (Int32, ServedHead) -> Void, group: (UInt32, Int32, Int64) -> Void
     ) -> Result<UInt32, ScanRefusal> {
-        readWholeSnapshot(directory: directory).flatMap { scanServed($0, app: app, group: group) }
+        readWholeCheckpoint(directory: directory).flatMap { scanServed($0, app: app, group: group) }
     }
 
     /// What ``scanServed(directory:app:group:)`` reads from `bytes`, the
-    /// snapshot file ``readWholeSnapshot(directory:)`` returned.
+    /// checkpoint file ``readWholeCheckpoint(directory:)`` returned.
     public static func scanServed(
         _ bytes: [UInt8], app: (Int32, ServedHead) -> Void, group: (UInt32, Int32, Int64) -> Void
     ) -> Result<UInt32, ScanRefusal> {
         do {
-            return .success(try SnapshotBinary.scanServed(bytes, app: app, group: group).serial)
+            return .success(try CheckpointBinary.scanServed(bytes, app: app, group: group).serial)
         } catch {
             return .failure(.init("at byte offset \(error.offset): \(error.reason)"))
         }
     }
 
-    /// The snapshot file's bytes when it is the whole state (an empty
+    /// The path of the checkpoint file in `directory` (an older version's
+    /// `snapshot` when only that is there), or nil when there is none or
+    /// there are both (then only a full load can tell which is newer).
+    public static func soleCheckpointPath(directory: String) -> String? {
+        let current = directory + "/" + checkpointName
+        let legacy = directory + "/" + legacyCheckpointName
+        switch (POSIX.exists(current), POSIX.exists(legacy)) {
+        case (true, false): return current
+        case (false, true): return legacy
+        default: return nil
+        }
+    }
+
+    /// The checkpoint file's bytes when it is the whole state (an empty
     /// journal beside it), read under the directory's lock and released at
     /// once (so a load can take the lock while the bytes are scanned), or why not.
-    public static func readWholeSnapshot(directory: String) -> Result<[UInt8], ScanRefusal> {
+    public static func readWholeCheckpoint(directory: String) -> Result<[UInt8], ScanRefusal> {
         let directory = directory.count > 1 && directory.hasSuffix("/") ? String(directory.dropLast()) : directory
         var info = stat()
         guard stat(directory + "/journal", &info) == 0 else { return .failure(.init("no journal file")) }
-        guard info.st_size == 0 else { return .failure(.init("the journal holds changes after the snapshot")) }
+        guard info.st_size == 0 else { return .failure(.init("the journal holds changes after the checkpoint")) }
         let lockFD = Glibc.open(directory + "/lock", O_RDWR | O_CLOEXEC)
         guard lockFD >= 0 else { return .failure(.init("no lock file")) }
         defer { Glibc.close(lockFD) }
         guard flock(lockFD, LOCK_EX | LOCK_NB) == 0 else { return .failure(.init("the directory is locked")) }
         defer { flock(lockFD, LOCK_UN) }
-        let path = directory + "/snapshot"
+        guard let path = soleCheckpointPath(directory: directory) else {
+            return .failure(.init("no checkpoint file, or both a checkpoint and an older version's snapshot"))
+        }
         let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return .failure(.init("no snapshot file")) }
+        guard fd >= 0 else { return .failure(.init("cannot open \(path)")) }
         defer { Glibc.close(fd) }
         do {
             return .success(try POSIX.readAll(fd, path: path))
@@ -318,7 +359,7 @@ extension StateStore {
         }
     }
 
-    /// Why a snapshot cannot be served straight from the file.
+    /// Why a checkpoint cannot be served straight from the file.
     public struct ScanRefusal: Error, CustomStringConvertible {
         public var description: String
         init(_ description: String) { self.description = description }

@@ -195,7 +195,7 @@ import ZoneData
             let (store, _, _) = try StateStore.open(directory: directory)
             try store.compact(model: model)
         }
-        let path = directory + "/snapshot"
+        let path = directory + "/checkpoint"
         var bytes = [UInt8](FileManager.default.contents(atPath: path)!)
         _ = try SnapshotBuilder.scan(directory: directory, zone: IncrementalCommitTests.zone, ttl: 30).get()
         bytes[bytes.count / 2] ^= 1

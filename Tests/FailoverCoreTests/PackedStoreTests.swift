@@ -167,11 +167,11 @@ import Testing
         for round in 0..<800 {
             _ = try? model.apply(Self.randomMutation(now: 1_000 * Int64(round), random: &random))
         }
-        let binary = SnapshotFile(journalSeq: 9, model: model).encoded()
-        let decoded = try SnapshotFile.decode(binary, path: "snapshot").model
+        let binary = CheckpointFile(journalSeq: 9, model: model).encoded()
+        let decoded = try CheckpointFile.decode(binary, path: "snapshot").model
         #expect(decoded == model)
         #expect(decoded.membership == model.membership)
-        #expect(SnapshotFile(journalSeq: 9, model: decoded).encoded() == binary)
+        #expect(CheckpointFile(journalSeq: 9, model: decoded).encoded() == binary)
         // After a load, app numbers follow the file: apps sorted by id.
         let sorted = model.apps.keys.sorted()
         #expect(sorted.map { decoded.appNumber(of: $0) } == sorted.indices.map { Int32($0) })
@@ -311,7 +311,7 @@ import Testing
                 #expect(model.groups[g1] == group)
             }
         }
-        let decoded = try SnapshotFile.decode(SnapshotFile(journalSeq: 1, model: model).encoded(), path: "/s").model
+        let decoded = try CheckpointFile.decode(CheckpointFile(journalSeq: 1, model: model).encoded(), path: "/s").model
         #expect(decoded == model)
     }
 }

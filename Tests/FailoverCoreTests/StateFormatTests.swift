@@ -3,7 +3,7 @@ import Testing
 
 @testable import FailoverCore
 
-/// The binary snapshot and journal records (format 2): round trips, format 1
+/// The binary checkpoint and journal records (format 2): round trips, format 1
 /// JSON still read, and every kind of damage refused naming file and offset.
 @Suite struct StateFormatTests {
     static func richModel() -> FailoverModel {
@@ -21,20 +21,20 @@ import Testing
     @Test func binaryRoundTrip() throws {
         let model = Self.richModel()
         #expect(model.pendingCount == 1 && !model.tombstones.isEmpty)
-        let bytes = SnapshotFile(journalSeq: 77, model: model).encoded()
-        #expect(SnapshotBinary.matches(bytes))
-        let decoded = try SnapshotFile.decode(bytes, path: "/state/snapshot")
+        let bytes = CheckpointFile(journalSeq: 77, model: model).encoded()
+        #expect(CheckpointBinary.matches(bytes))
+        let decoded = try CheckpointFile.decode(bytes, path: "/state/checkpoint")
         #expect(decoded.model == model && decoded.journalSeq == 77)
         #expect(decoded.model.pendingCount == 1)
         #expect(decoded.model.addresses(referencing: appID("a4")) == [address("999-999-999"), address("000-000-000")])
         // Equal models encode to equal bytes.
-        #expect(SnapshotFile(journalSeq: 77, model: decoded.model).encoded() == bytes)
+        #expect(CheckpointFile(journalSeq: 77, model: decoded.model).encoded() == bytes)
     }
 
     @Test func formatOneJSONStillLoads() throws {
         let model = Self.richModel()
         try withTemporaryDirectory { directory in
-            writeFile(directory + "/snapshot", try SnapshotFile(journalSeq: 0, model: model).encodedAsJSON())
+            writeFile(directory + "/snapshot", try CheckpointFile(journalSeq: 0, model: model).encodedAsJSON())
             #expect(try StateStore.open(directory: directory).model == model)
         }
     }
@@ -42,7 +42,7 @@ import Testing
     /// Every truncation and a flipped bit in every byte is refused with the
     /// path and an offset, never a crash or a wrong model.
     @Test func everyTruncationAndBitFlipIsRefused() throws {
-        let bytes = SnapshotFile(journalSeq: 3, model: Self.richModel()).encoded()
+        let bytes = CheckpointFile(journalSeq: 3, model: Self.richModel()).encoded()
         for length in 0..<bytes.count {
             expectRefused(Array(bytes[0..<length]))
         }
@@ -57,29 +57,29 @@ import Testing
     /// caught by the structural checks: huge counts, bad references, bad values.
     @Test func structuralDamageWithAValidChecksumIsRefused() throws {
         let model = Self.richModel()
-        let good = SnapshotFile(journalSeq: 3, model: model).encoded()
+        let good = CheckpointFile(journalSeq: 3, model: model).encoded()
         func resealed(_ edit: (inout [UInt8]) -> Void) -> [UInt8] {
             var body = Array(good[0..<(good.count - 4)])
             edit(&body)
-            var writer = SnapshotBinary.Writer(bytes: body)
+            var writer = CheckpointBinary.Writer(bytes: body)
             writer.u32(CRC32C.checksum(body))
             return writer.bytes
         }
-        let appCountOffset = SnapshotBinary.magic.count + 4 + 8 + 4
+        let appCountOffset = CheckpointBinary.magic.count + 4 + 8 + 4
         expectRefused(resealed { $0.replaceSubrange(appCountOffset..<(appCountOffset + 4), with: [0xFF, 0xFF, 0xFF, 0xFF]) },
                       mentioning: "count")
         expectRefused(resealed { $0.replaceSubrange(appCountOffset..<(appCountOffset + 4), with: [0, 0, 0, 1]) })
         expectRefused(resealed { $0 += [0] }, mentioning: "unexpected bytes")
-        expectRefused(resealed { $0[SnapshotBinary.magic.count + 3] = 9 }, mentioning: "format 9")
+        expectRefused(resealed { $0[CheckpointBinary.magic.count + 3] = 9 }, mentioning: "format 9")
         // The first app id's first byte turned into a space: not a valid app id.
         expectRefused(resealed { $0[appCountOffset + 6] = UInt8(ascii: " ") }, mentioning: "app id")
     }
 
-    /// A snapshot of one app, written by hand: `head` writes its web head (kind and value).
-    static func oneAppSnapshot(name: String = "Shop", head: (inout SnapshotBinary.Writer) -> Void) -> [UInt8] {
-        var out = SnapshotBinary.Writer()
-        out.bytes += SnapshotBinary.magic
-        out.u32(SnapshotBinary.format)
+    /// A checkpoint of one app, written by hand: `head` writes its web head (kind and value).
+    static func oneAppSnapshot(name: String = "Shop", head: (inout CheckpointBinary.Writer) -> Void) -> [UInt8] {
+        var out = CheckpointBinary.Writer()
+        out.bytes += CheckpointBinary.magic
+        out.u32(CheckpointBinary.format)
         out.u64(0)
         out.u32(1)
         out.u32(1)
@@ -95,7 +95,7 @@ import Testing
     /// addresses, a non-ASCII name) take the full validation, as before the
     /// quick path for normal ones: normalized, or refused.
     @Test func appsOutsideTheNormalFormAreValidatedInFull() throws {
-        func addresses(_ list: [[UInt8]]) -> (inout SnapshotBinary.Writer) -> Void {
+        func addresses(_ list: [[UInt8]]) -> (inout CheckpointBinary.Writer) -> Void {
             { out in
                 out.u8(2)
                 out.u8(UInt8(list.count))
@@ -108,12 +108,12 @@ import Testing
         let v6: [UInt8] = [0x20, 0x01, 0x0d, 0xb8] + Array(repeating: 0, count: 11) + [1]
         for list in [[[10, 0, 0, 2], [10, 0, 0, 1]], [[10, 0, 0, 1], [10, 0, 0, 1], [10, 0, 0, 2]],
                      [v6, [10, 0, 0, 2], [10, 0, 0, 1]]] as [[[UInt8]]] {
-            let model = try SnapshotFile.decode(Self.oneAppSnapshot(head: addresses(list)), path: "/state/snapshot").model
+            let model = try CheckpointFile.decode(Self.oneAppSnapshot(head: addresses(list)), path: "/state/checkpoint").model
             let expected = try WebHead.addresses(validating: list.map { IPAddress(bytes: $0)!.description })
             #expect(model.apps[appID("shop")]?.webHead == expected)
         }
-        let accented = try SnapshotFile.decode(Self.oneAppSnapshot(name: "Boutique \u{E9}t\u{E9}", head: { $0.u8(0) }),
-                                               path: "/state/snapshot").model
+        let accented = try CheckpointFile.decode(Self.oneAppSnapshot(name: "Boutique \u{E9}t\u{E9}", head: { $0.u8(0) }),
+                                               path: "/state/checkpoint").model
         #expect(accented.apps[appID("shop")]?.name == "Boutique \u{E9}t\u{E9}")
         expectRefused(Self.oneAppSnapshot(head: { $0.u8(1); $0.string("LB.example.net") }), mentioning: "normal form")
         expectRefused(Self.oneAppSnapshot(head: addresses([])), mentioning: "empty")
@@ -124,9 +124,9 @@ import Testing
     /// quick check only skips those past every one before them.
     @Test func duplicatesOutOfOrderAreRefused() throws {
         func snapshot(apps: [String], groups: [UInt32]) -> [UInt8] {
-            var out = SnapshotBinary.Writer()
-            out.bytes += SnapshotBinary.magic
-            out.u32(SnapshotBinary.format)
+            var out = CheckpointBinary.Writer()
+            out.bytes += CheckpointBinary.magic
+            out.u32(CheckpointBinary.format)
             out.u64(0)
             out.u32(1)
             out.u32(UInt32(apps.count))
@@ -150,7 +150,7 @@ import Testing
             out.u32(CRC32C.checksum(out.bytes))
             return out.bytes
         }
-        #expect(try SnapshotFile.decode(snapshot(apps: ["b", "a", "c"], groups: [5, 3, 7]), path: "/s").model.groups.count == 3)
+        #expect(try CheckpointFile.decode(snapshot(apps: ["b", "a", "c"], groups: [5, 3, 7]), path: "/s").model.groups.count == 3)
         expectRefused(snapshot(apps: ["b", "a", "b"], groups: []), mentioning: "twice")
         expectRefused(snapshot(apps: ["a", "b", "b"], groups: []), mentioning: "twice")
         expectRefused(snapshot(apps: ["Caf\u{E9}", "a", "Caf\u{E9}"], groups: []))
@@ -160,12 +160,12 @@ import Testing
 
     func expectRefused(_ bytes: [UInt8], mentioning: String? = nil, sourceLocation: SourceLocation = #_sourceLocation) {
         do {
-            let decoded = try SnapshotFile.decode(bytes, path: "/state/snapshot")
+            let decoded = try CheckpointFile.decode(bytes, path: "/state/checkpoint")
             Issue.record("decoded \(bytes.count) damaged bytes into a model of \(decoded.model.groups.count) groups",
                          sourceLocation: sourceLocation)
         } catch {
             #expect(error.code == .internal, sourceLocation: sourceLocation)
-            #expect(error.message.contains("/state/snapshot") && error.message.contains("byte offset"), "\(error.message)",
+            #expect(error.message.contains("/state/checkpoint") && error.message.contains("byte offset"), "\(error.message)",
                     sourceLocation: sourceLocation)
             if let mentioning {
                 #expect(error.message.contains(mentioning), "\(error.message)", sourceLocation: sourceLocation)
@@ -206,7 +206,7 @@ import Testing
         let good = MutationBinary.encode(seq: 1, .groupDelete(address: g1))
         for payload in [good + [0], [MutationBinary.marker] + Array(good[1..<9]) + [99], Array(good.dropLast())] {
             var framed: [UInt8] = []
-            var writer = SnapshotBinary.Writer(bytes: [])
+            var writer = CheckpointBinary.Writer(bytes: [])
             writer.u32(UInt32(payload.count))
             writer.u32(CRC32C.checksum(payload))
             framed = writer.bytes + payload

@@ -145,27 +145,27 @@ func writeSampleJournal(in directory: String) throws -> (model: FailoverModel, o
     }
 
     @Test(arguments: ["{", "not json", #"{"format":1}"#, #"{"format":99,"journalSeq":0,"serial":1,"model":{}}"#])
-    func damagedSnapshotThrowsNamingFile(content: String) throws {
+    func damagedCheckpointThrowsNamingFile(content: String) throws {
         try withTemporaryDirectory { directory in
-            writeFile(directory + "/snapshot", Array(content.utf8))
+            writeFile(directory + "/checkpoint", Array(content.utf8))
             let error = expectError(.internal) { _ = try StateStore.open(directory: directory) }
-            #expect(error?.message.contains(directory + "/snapshot") == true, "\(error?.message ?? "")")
+            #expect(error?.message.contains(directory + "/checkpoint") == true, "\(error?.message ?? "")")
             #expect(error?.message.contains("byte offset") == true, "\(error?.message ?? "")")
         }
     }
 
-    @Test func inconsistentSnapshotIsRefused() throws {
+    @Test func inconsistentCheckpointIsRefused() throws {
         try withTemporaryDirectory { directory in
             let group = Group(address: g1, primary: appID("ghost"), backup: nil, created: t0, updated: t0)
             let model = FailoverModel(apps: [], groups: [group], tombstones: [], serial: 3)
-            writeFile(directory + "/snapshot", try SnapshotFile(journalSeq: 0, model: model).encodedAsJSON())
+            writeFile(directory + "/checkpoint", try CheckpointFile(journalSeq: 0, model: model).encodedAsJSON())
             let error = expectError(.internal) { _ = try StateStore.open(directory: directory) }
             #expect(error?.message.contains("ghost") == true)
         }
         try withTemporaryDirectory { directory in
             let group = Group(address: g1, primary: appID("a1"), backup: appID("a1"), created: t0, updated: t0)
             let model = FailoverModel(apps: [makeApp("a1")], groups: [group], tombstones: [], serial: 3)
-            writeFile(directory + "/snapshot", SnapshotFile(journalSeq: 0, model: model).encoded())
+            writeFile(directory + "/checkpoint", CheckpointFile(journalSeq: 0, model: model).encoded())
             let error = expectError(.internal) { _ = try StateStore.open(directory: directory) }
             #expect(error?.message.contains("both primary and backup") == true, "\(error?.message ?? "")")
         }
@@ -194,13 +194,13 @@ func writeSampleJournal(in directory: String) throws -> (model: FailoverModel, o
             #expect(warnings.isEmpty && reopened == model)
             #expect(store.lastSequence == UInt64(mutations.count))
             #expect(store.journalRecords == mutations.count - 6)
-            #expect(!FileManager.default.fileExists(atPath: directory + "/snapshot.tmp"))
+            #expect(!FileManager.default.fileExists(atPath: directory + "/checkpoint.tmp"))
         }
     }
 
-    /// A crash after the snapshot rename but before the journal reset leaves the new snapshot with the old
-    /// journal: replay must skip the records the snapshot covers, and appends must go on after them.
-    @Test func crashBetweenSnapshotAndJournalReset() throws {
+    /// A crash after the checkpoint rename but before the journal reset leaves the new checkpoint with the old
+    /// journal: replay must skip the records the checkpoint covers, and appends must go on after them.
+    @Test func crashBetweenCheckpointAndJournalReset() throws {
         try withTemporaryDirectory { directory in
             let mutations = sampleMutations()
             let model = try replayed(mutations[..<7])
@@ -228,11 +228,11 @@ func writeSampleJournal(in directory: String) throws -> (model: FailoverModel, o
         }
     }
 
-    /// A crash before the snapshot rename leaves a stray temporary file and the old state.
-    @Test func crashBeforeSnapshotRename() throws {
+    /// A crash before the checkpoint rename leaves a stray temporary file and the old state.
+    @Test func crashBeforeCheckpointRename() throws {
         try withTemporaryDirectory { directory in
             let (model, _) = try writeSampleJournal(in: directory)
-            writeFile(directory + "/snapshot.tmp", Array("{\"trunc".utf8))
+            writeFile(directory + "/checkpoint.tmp", Array("{\"trunc".utf8))
             let (_, reopened, warnings) = try StateStore.open(directory: directory)
             #expect(warnings.isEmpty && reopened == model)
         }
@@ -324,8 +324,8 @@ func writeSampleJournal(in directory: String) throws -> (model: FailoverModel, o
                 try store.append(mutations)
                 faults.set(budget: 10)
                 expectError(.unavailable) { try store.compact(model: model) }
-                #expect(!FileManager.default.fileExists(atPath: directory + "/snapshot"))
-                #expect(!FileManager.default.fileExists(atPath: directory + "/snapshot.tmp"))
+                #expect(!FileManager.default.fileExists(atPath: directory + "/checkpoint"))
+                #expect(!FileManager.default.fileExists(atPath: directory + "/checkpoint.tmp"))
                 faults.set(budget: .max)
                 try store.compact(model: model)
             }

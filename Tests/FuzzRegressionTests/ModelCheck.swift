@@ -6,7 +6,7 @@ import FailoverCore
 /// do), applied one by one to a model. After each: the model's invariants
 /// hold; a refused mutation changed nothing; reverting an applied one gives
 /// back the model before it; an applied one reads back from its journal
-/// record as itself. At the end the model reads back from the snapshot file
+/// record as itself. At the end the model reads back from the checkpoint file
 /// as itself. Returns nil when all held, or what broke.
 public enum ModelCheck {
     static let appIDs = ["a", "b", "c", "shop", "shop-dr", "x--1"]
@@ -47,7 +47,7 @@ public enum ModelCheck {
             }
         }
         do {
-            if try model.throughSnapshotFile() != model { return "the model does not read back from its snapshot file" }
+            if try model.throughCheckpointFile() != model { return "the model does not read back from its checkpoint file" }
         } catch {
             return error.message
         }

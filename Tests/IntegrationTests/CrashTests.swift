@@ -101,9 +101,9 @@ extension Integration {
             let problems = checker.problems + workers.flatMap(\.problems)
             #expect(problems.isEmpty, Comment(rawValue: summary + "\n" + problems.prefix(30).joined(separator: "\n") + "\n" + daemon.log()))
             #expect(kills >= Self.minimumKills, Comment(rawValue: summary))
-            // compact-after: 150 took effect: the state went through snapshots, not one long journal.
-            #expect(FileManager.default.fileExists(atPath: daemon.stateDirectory + "/snapshot"),
-                    "no snapshot was ever written: compact-after was not applied")
+            // compact-after: 150 took effect: the state went through checkpoints, not one long journal.
+            #expect(FileManager.default.fileExists(atPath: daemon.stateDirectory + "/checkpoint"),
+                    "no checkpoint was ever written: compact-after was not applied")
             #expect(coordinator.acknowledged >= Self.minimumAcknowledged, Comment(rawValue: summary))
         }
     }

@@ -50,7 +50,7 @@ public struct DaemonConfig: Sendable, Equatable {
     /// Default delay of a switch, seconds.
     public var switchDelay: Double
     public var stateDirectory: String
-    /// Journal records after which the state is compacted into a new snapshot;
+    /// Journal records after which the state is compacted into a new checkpoint;
     /// nil: automatic (see ``FailoverService/defaultCompactionThreshold``).
     public var compactAfter: Int?
     public var controlSocket: String

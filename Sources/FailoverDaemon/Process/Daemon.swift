@@ -101,14 +101,14 @@ public final class Daemon: ControlHost, Sendable {
         return try DefaultZone.load(origin: config.origin)
     }
 
-    /// A snapshot file at least this large (about 50,000 groups) is served
+    /// A checkpoint file at least this large (about 50,000 groups) is served
     /// straight from the file while the model loads behind it.
     static let backgroundLoadThreshold = 4 << 20
 
     /// Loads the durable state, binds every socket, starts serving and the
     /// control channel, and returns once DNS is answered.
     ///
-    /// A large state whose snapshot file is the whole state (empty journal)
+    /// A large state whose checkpoint file is the whole state (empty journal)
     /// is served from the file at once; the model loads on a thread of its
     /// own meanwhile (from the moment the file is read, beside the scan) and
     /// the control socket opens when it is ready, keeping the scanned
@@ -121,10 +121,11 @@ public final class Daemon: ControlHost, Sendable {
         let metrics = exporter?.serviceMetrics ?? .disabled
         let healthMetrics = exporter?.healthMetrics ?? .disabled
         var service: FailoverService? = nil
-        /// The state loading on its own thread while the snapshot file is served.
+        /// The state loading on its own thread while the checkpoint file is served.
         var loading: Task<FailoverService, any Error>? = nil
-        if Self.fileSize(config.stateDirectory + "/snapshot") >= Self.backgroundLoadThreshold {
-            switch StateStore.readWholeSnapshot(directory: config.stateDirectory) {
+        let checkpoint = StateStore.soleCheckpointPath(directory: config.stateDirectory)
+        if let checkpoint, Self.fileSize(checkpoint) >= Self.backgroundLoadThreshold {
+            switch StateStore.readWholeCheckpoint(directory: config.stateDirectory) {
             case .success(let bytes):
                 let handoff = ScanHandoff()
                 // On its own thread: the load takes a second or more at a million groups and must
@@ -139,7 +140,7 @@ public final class Daemon: ControlHost, Sendable {
                 case .success(let served):
                     store.publish(served)
                     handoff.set(served)
-                    logger.info("serving \(served.groups.count) groups from the snapshot file while the state loads (\(String(format: "%.2f", FailoverService.threadCPUSeconds())) s of CPU in this thread since start)")
+                    logger.info("serving \(served.groups.count) groups from the checkpoint file while the state loads (\(String(format: "%.2f", FailoverService.threadCPUSeconds())) s of CPU in this thread since start)")
                 case .failure(let refusal):
                     handoff.set(nil)
                     logger.info("loading the whole state before serving: \(refusal)")
@@ -562,7 +563,7 @@ public final class Daemon: ControlHost, Sendable {
         parts.withLockedValue { $0.udpServer = nil }
         try? await running.eventLoops?.shutdownGracefully()
         parts.withLockedValue { $0.eventLoops = nil }
-        // A snapshot with an empty journal lets the next start serve a large
+        // A checkpoint with an empty journal lets the next start serve a large
         // state straight from the file.
         guard let service = self.service else { return }
         if await service.journalRecords > 0 { await service.compact() }

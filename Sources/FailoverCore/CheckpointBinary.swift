@@ -1,8 +1,9 @@
 import DNSWire
-/// The binary layout of the `snapshot` file (format 3; format 2 is still
+/// The binary layout of the `checkpoint` file (format 3; format 2 is still
 /// read: it is format 3 without the two trailing sections), compact and quick to
 /// load at a million groups. All integers big-endian; strings are a 2-byte
-/// length then UTF-8.
+/// length then UTF-8. The magic is the one the file had when it was called
+/// `snapshot` (up to 0.3), so a checkpoint renamed back reads in those versions.
 ///
 ///     "FOVSNAP\n"  magic (8)        u32 format (2)
 ///     u64 journal sequence          u32 serial
@@ -20,7 +21,7 @@ import DNSWire
 ///
 /// The reader trusts no count: every read is bounds-checked and each value
 /// goes through the same validation as a control request.
-enum SnapshotBinary {
+enum CheckpointBinary {
     static let magic: [UInt8] = Array("FOVSNAP\n".utf8)
     static let format: UInt32 = 3
     /// The oldest format this build reads.
@@ -88,7 +89,7 @@ enum SnapshotBinary {
         return out.bytes
     }
 
-    /// True when `bytes` start like a binary snapshot (not a format 1 JSON one).
+    /// True when `bytes` start like a binary checkpoint (not a format 1 JSON one).
     static func matches(_ bytes: [UInt8]) -> Bool {
         bytes.count >= magic.count && Array(bytes[0..<magic.count]) == magic
     }
@@ -105,7 +106,7 @@ enum SnapshotBinary {
         -> (input: Reader, journalSeq: UInt64, serial: UInt32, format: UInt32)
     {
         guard bytes.count >= magic.count + 4 + 8 + 4 + 4 * 3 + 4 else {
-            throw Damage(offset: 0, reason: "file is \(bytes.count) bytes, too short for a snapshot")
+            throw Damage(offset: 0, reason: "file is \(bytes.count) bytes, too short for a checkpoint")
         }
         let bodyEnd = bytes.count - 4
         var checksumReader = Reader(bytes, end: bytes.count)
@@ -235,7 +236,7 @@ enum SnapshotBinary {
             for _ in 0..<policyCount {
                 let start = input.offset
                 guard let address = GroupAddress(value: try input.u32()), let row = model.groupStore.row(of: address)
-                else { throw Damage(offset: start, reason: "a policy for a group that is not in the snapshot") }
+                else { throw Damage(offset: start, reason: "a policy for a group that is not in the checkpoint") }
                 model.groupStore.setPolicy(row, try input.groupPolicy())
             }
         }
@@ -252,7 +253,7 @@ enum SnapshotBinary {
     static func scanServed(
         _ bytes: [UInt8], app: (Int32, ServedHead) -> Void, group: (UInt32, Int32, Int64) -> Void
     ) throws(Damage) -> (journalSeq: UInt64, serial: UInt32) {
-        guard matches(bytes) else { throw Damage(offset: 0, reason: "not a binary snapshot") }
+        guard matches(bytes) else { throw Damage(offset: 0, reason: "not a binary checkpoint") }
         var (input, journalSeq, serial, _) = try openBody(bytes)
         let bodyEnd = input.end
         let appCount = try input.count(minimumSize: 5)

@@ -1,10 +1,11 @@
 import Foundation
 
-/// The content of the `snapshot` file: the whole model and the last journal sequence number it includes.
+/// The content of the `checkpoint` file (called `snapshot` up to 0.3): the whole model and the last journal
+/// sequence number it includes.
 ///
-/// Written in the binary format 3 (``SnapshotBinary``); the JSON format 1 of
+/// Written in the binary format 3 (``CheckpointBinary``); the JSON format 1 of
 /// earlier versions is still read, so an upgrade needs no migration step.
-struct SnapshotFile: Codable {
+struct CheckpointFile: Codable {
     /// The JSON layout's format number.
     static let currentFormat = 1
 
@@ -22,7 +23,7 @@ struct SnapshotFile: Codable {
     }
 
     func encoded() -> [UInt8] {
-        SnapshotBinary.encode(journalSeq: journalSeq, model: model)
+        CheckpointBinary.encode(journalSeq: journalSeq, model: model)
     }
 
     /// The format 1 JSON form (what earlier versions wrote; for upgrade tests).
@@ -30,45 +31,45 @@ struct SnapshotFile: Codable {
         do {
             return Array(try JournalRecord.encoder.encode(self))
         } catch {
-            throw FailoverError(.internal, "cannot encode the snapshot: \(error)")
+            throw FailoverError(.internal, "cannot encode the checkpoint: \(error)")
         }
     }
 
-    /// Parses a snapshot; the error names the path and, when the JSON parser reports it, the byte offset.
-    static func decode(_ bytes: [UInt8], path: String) throws(FailoverError) -> SnapshotFile {
-        let advice = "restore the state directory from a backup; failoverd will not start on a damaged snapshot"
-        if SnapshotBinary.matches(bytes) {
+    /// Parses a checkpoint; the error names the path and, when the JSON parser reports it, the byte offset.
+    static func decode(_ bytes: [UInt8], path: String) throws(FailoverError) -> CheckpointFile {
+        let advice = "restore the state directory from a backup; failoverd will not start on a damaged checkpoint"
+        if CheckpointBinary.matches(bytes) {
             let decoded: (journalSeq: UInt64, model: FailoverModel)
             do {
-                decoded = try SnapshotBinary.decode(bytes)
+                decoded = try CheckpointBinary.decode(bytes)
             } catch {
-                throw .corrupt("snapshot \(path) is damaged at byte offset \(error.offset): \(error.reason); \(advice)")
+                throw .corrupt("checkpoint \(path) is damaged at byte offset \(error.offset): \(error.reason); \(advice)")
             }
             if let violation = decoded.model.invariantViolation() {
-                throw .corrupt("snapshot \(path) at byte offset 0 is inconsistent: \(violation); \(advice)")
+                throw .corrupt("checkpoint \(path) at byte offset 0 is inconsistent: \(violation); \(advice)")
             }
-            return SnapshotFile(journalSeq: decoded.journalSeq, model: decoded.model)
+            return CheckpointFile(journalSeq: decoded.journalSeq, model: decoded.model)
         }
-        let snapshot: SnapshotFile
+        let checkpoint: CheckpointFile
         do {
-            snapshot = try JSONDecoder().decode(SnapshotFile.self, from: Data(bytes))
+            checkpoint = try JSONDecoder().decode(CheckpointFile.self, from: Data(bytes))
         } catch {
             let offset = byteOffset(of: error).map { "at byte offset \($0)" } ?? "at byte offset 0 (whole file)"
-            throw .corrupt("snapshot \(path) is damaged \(offset): \(describe(error)); \(advice)")
+            throw .corrupt("checkpoint \(path) is damaged \(offset): \(describe(error)); \(advice)")
         }
-        guard snapshot.format == currentFormat else {
+        guard checkpoint.format == currentFormat else {
             throw .corrupt(
-                "snapshot \(path) has format \(snapshot.format) at byte offset 0; this failoverd reads format "
+                "checkpoint \(path) has format \(checkpoint.format) at byte offset 0; this failoverd reads format "
                     + "\(currentFormat): run the newer failoverd that wrote it"
             )
         }
-        if snapshot.serial != snapshot.model.serial {
-            throw .corrupt("snapshot \(path) at byte offset 0: serial \(snapshot.serial) disagrees with its model")
+        if checkpoint.serial != checkpoint.model.serial {
+            throw .corrupt("checkpoint \(path) at byte offset 0: serial \(checkpoint.serial) disagrees with its model")
         }
-        if let violation = snapshot.model.invariantViolation() {
-            throw .corrupt("snapshot \(path) at byte offset 0 is inconsistent: \(violation); \(advice)")
+        if let violation = checkpoint.model.invariantViolation() {
+            throw .corrupt("checkpoint \(path) at byte offset 0 is inconsistent: \(violation); \(advice)")
         }
-        return snapshot
+        return checkpoint
     }
 
     private static func byteOffset(of error: any Error) -> Int? {
