@@ -151,6 +151,7 @@ public struct Message: Equatable, Sendable {
 
     /// Serializes with name compression. Counts are taken from the arrays.
     public func serialize(limit: Int = 65535) -> [UInt8] {
+        let limit = min(limit, uncompressedSize)
         var output = [UInt8](repeating: 0, count: limit)
         let length = output.withUnsafeMutableBytes { raw -> Int in
             var writer = WireWriter(buffer: raw, limit: limit, compression: CompressionTable(), offset: DNSHeader.size)
@@ -189,6 +190,20 @@ public struct Message: Equatable, Sendable {
             return writer.offset
         }
         return Array(output[0..<length])
+    }
+}
+
+extension Message {
+    /// The most bytes ``serialize(limit:)`` can write: every name uncompressed
+    /// (compression only shortens), so the buffer need not be 64 KiB each time.
+    var uncompressedSize: Int {
+        var size = DNSHeader.size
+        for question in questions { size += question.name.wire.count + 4 }
+        for records in [answers, authorities, additionals] {
+            for record in records { size += record.name.wire.count + 10 + record.rdata.count }
+        }
+        if let edns { size += 11 + edns.options.reduce(0) { $0 + 4 + $1.data.count } }
+        return size
     }
 }
 

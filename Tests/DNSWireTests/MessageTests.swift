@@ -13,6 +13,28 @@ import Testing
         #expect(query.serialize() == Self.goldenQuery)
     }
 
+    /// serialize sizes its buffer from the message (names uncompressed) instead of 64 KiB: a message of every
+    /// section, with names to compress and EDNS options, writes whole and reads back as itself.
+    @Test func bufferSizedFromTheMessageHoldsEverySection() throws {
+        let name = try DomainName("a-long-label-to-compress.example.com")
+        var message = Message.query(name, .mx, id: 7, edns: EDNSRecord())
+        message.edns?.options = [(code: 10, data: Array(repeating: 0xAB, count: 8)), (code: 12, data: [])]
+        message.answers = (0..<40).map { index in
+            ResourceRecord(name: name, type: .mx, ttl: 60,
+                           rdata: [0, UInt8(index)] + (try! DomainName("mx\(index).example.com")).wire)
+        }
+        message.authorities = [ResourceRecord(name: try DomainName("example.com"), type: .ns, ttl: 60,
+                                              rdata: try DomainName("ns.example.com").wire)]
+        message.additionals = [ResourceRecord(name: try DomainName("ns.example.com"), type: .a, ttl: 60,
+                                              rdata: [192, 0, 2, 1])]
+        let bytes = message.serialize()
+        let parsed = try Message(bytes: bytes)
+        #expect(parsed.answers.count == 40 && parsed.authorities.count == 1 && parsed.additionals.count == 1)
+        #expect(parsed.answers.map(\.rdata) == message.answers.map(\.rdata))
+        #expect(parsed.edns?.options.map(\.data) == message.edns?.options.map(\.data))
+        #expect(Message(header: DNSHeader(id: 1)).serialize().count == DNSHeader.size)
+    }
+
     @Test func compressesRepeatedNames() throws {
         var message = Message(header: DNSHeader(id: 1))
         let name = try DomainName("example.com")

@@ -78,7 +78,7 @@ public enum ZoneCheck {
     static func reachesLibldnsIPSECKEYLeak(_ bytes: [UInt8]) -> Bool {
         let text = bytes.map { $0 >= 65 && $0 <= 90 ? $0 | 0x20 : $0 }
         let ipseckey = Array("ipseckey".utf8), type = Array("type".utf8)
-        for start in text.indices {
+        for start in text.indices where text[start] == ipseckey[0] || text[start] == type[0] {
             if text[start...].starts(with: ipseckey) { return true }
             guard text[start...].starts(with: type) else { continue }
             var index = start + type.count
