@@ -172,9 +172,12 @@ struct AppStore: Sendable {
 
     // MARK: Changes
 
-    /// Makes room for `count` apps (a load that knows how many).
-    mutating func reserve(_ count: Int) {
+    /// Makes room for `count` apps (a load that knows how many) and, when
+    /// given, `recordBytes` of records (an upper bound: pages never written
+    /// are never resident).
+    mutating func reserve(_ count: Int, recordBytes: Int = 0) {
         slab.reserve(count)
+        arena.reserveCapacity(arena.count + recordBytes)
         let hashOf = hasher()
         index.reserve(count, hashOf: hashOf)
     }
@@ -211,18 +214,23 @@ struct AppStore: Sendable {
                       known: Bool = false) -> Bool {
         let taken = !known && id.withUnsafeBufferPointer { slot(ofID: $0) } != nil
         guard !taken else { return false }
-        var record: [UInt8] = []
-        record.reserveCapacity(id.count + name.count + head.count + 5)
-        record.append(UInt8(id.count))
-        record += id
-        record.append(kind.rawValue)
-        record.append(UInt8(name.count >> 8))
-        record.append(UInt8(name.count & 0xFF))
-        record += name
-        if kind == .hostname { record.append(UInt8(head.count)) }
-        record += head
+        // Written straight to the end of the arena (a load leaves no holes to reuse), hashed from `id`.
+        let offset = arena.count
+        arena.append(UInt8(id.count))
+        arena += id
+        arena.append(kind.rawValue)
+        arena.append(UInt8(name.count >> 8))
+        arena.append(UInt8(name.count & 0xFF))
+        arena += name
+        if kind == .hostname { arena.append(UInt8(head.count)) }
+        arena += head
         count += 1
-        _ = insert(record)
+        let added = slab.add(Row(offset: offset, length: UInt32(arena.count - offset), members: 0))
+        let idHash = id.withUnsafeBufferPointer { Self.hash($0) }
+        if !index.insertIfRoom(row: added, hash: idHash) {
+            let hashOf = hasher()
+            index.insert(row: added, hash: idHash, hashOf: hashOf)
+        }
         return true
     }
 

@@ -138,7 +138,8 @@ enum CheckpointBinary {
         let duplicate = Damage(offset: 0, reason: "an app, group or tombstone appears twice")
         var model = FailoverModel(serial: serial)
         let appCount = try input.count(minimumSize: 5)
-        model.appStore.reserve(appCount)
+        // An app's record is no longer than its bytes here.
+        model.appStore.reserve(appCount, recordBytes: input.end - input.offset)
         // Written in id order and groups in address order: an id or address
         // past the largest so far cannot be a duplicate, so the check costs
         // no lookup (an index probe each, the larger part of a load at a million).
@@ -471,8 +472,7 @@ enum CheckpointBinary {
                 return (id, name, .noWebHead, bytes[offset..<offset])
             case 1:
                 let host = try stringBytes()
-                let text = String(decoding: host, as: UTF8.self)
-                guard host.allSatisfy({ $0 < 0x80 }), (try? WebHead.normalizeHostname(text)) == text else {
+                guard WebHead.isNormalHostname(host) else {
                     offset = start
                     return nil
                 }

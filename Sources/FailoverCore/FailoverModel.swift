@@ -192,21 +192,30 @@ public struct FailoverModel: Equatable, Sendable {
 
     private mutating func linkApps(_ row: Int, primary: UInt32, backup: UInt32) {
         groupStore.setApps(row, primary: primary, backup: backup)
-        for (slot, role) in [(primary, Role.primary), (backup, .backup)] where slot != 0 {
-            var head = appStore.rows[Int(slot) - 1].members
-            groupStore.link(row, role, head: &head)
-            appStore.setMembers(Int(slot) - 1, head)
-        }
+        link(row, .primary, toApp: primary)
+        link(row, .backup, toApp: backup)
+    }
+
+    /// Puts group `row` on the member list of app slot `slot` (+1; 0 for none) in `role`.
+    private mutating func link(_ row: Int, _ role: Role, toApp slot: UInt32) {
+        guard slot != 0 else { return }
+        var head = appStore.rows[Int(slot) - 1].members
+        groupStore.link(row, role, head: &head)
+        appStore.setMembers(Int(slot) - 1, head)
     }
 
     private mutating func unlinkApps(_ row: Int) {
         let fields = groupStore.rows[row]
-        for (slot, role) in [(fields.primary, Role.primary), (fields.backup, .backup)] where slot != 0 {
-            var head = appStore.rows[Int(slot) - 1].members
-            groupStore.unlink(row, role, head: &head)
-            appStore.setMembers(Int(slot) - 1, head)
-        }
+        unlink(row, .primary, fromApp: fields.primary)
+        unlink(row, .backup, fromApp: fields.backup)
         groupStore.setApps(row, primary: 0, backup: 0)
+    }
+
+    private mutating func unlink(_ row: Int, _ role: Role, fromApp slot: UInt32) {
+        guard slot != 0 else { return }
+        var head = appStore.rows[Int(slot) - 1].members
+        groupStore.unlink(row, role, head: &head)
+        appStore.setMembers(Int(slot) - 1, head)
     }
 
     private mutating func dropIfUnreferenced(_ slot: UInt32) {

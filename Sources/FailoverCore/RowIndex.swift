@@ -55,6 +55,15 @@ struct RowIndex: Sendable {
         count += 1
     }
 
+    /// Adds `row` (key not in the index yet) when that needs no growth, as
+    /// after ``reserve(_:hashOf:)``; false, adding nothing, otherwise.
+    mutating func insertIfRoom(row: Int, hash: Int) -> Bool {
+        guard !Self.isFull(count + 1, slots.count) else { return false }
+        place(row, hash: hash)
+        count += 1
+        return true
+    }
+
     /// Makes room for `count` rows without growing again.
     mutating func reserve(_ count: Int, hashOf: (Int) -> Int) {
         if Self.isFull(count, slots.count) { resize(to: Self.capacity(for: count), hashOf: hashOf) }

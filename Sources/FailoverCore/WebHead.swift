@@ -40,6 +40,40 @@ public enum WebHead: Hashable, Sendable, Codable {
         return .addresses(parsed.sorted())
     }
 
+    /// Whether `bytes` are a hostname exactly as ``normalizeHostname(_:)`` returns it, checked without
+    /// building a String (a checkpoint load asks this once per app).
+    static func isNormalHostname(_ bytes: ArraySlice<UInt8>) -> Bool {
+        guard (1...maxHostnameLength).contains(bytes.count) else { return false }
+        var dots = 0
+        var labelLength = 0
+        var allDigits = true
+        var previous = UInt8(ascii: ".")
+        for byte in bytes {
+            switch byte {
+            case UInt8(ascii: "."):
+                guard labelLength > 0, previous != UInt8(ascii: "-") else { return false }
+                dots += 1
+                labelLength = 0
+                allDigits = true
+                previous = byte
+                continue
+            case UInt8(ascii: "0")...UInt8(ascii: "9"):
+                break
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "_"):
+                allDigits = false
+            case UInt8(ascii: "-"):
+                guard labelLength > 0 else { return false }
+                allDigits = false
+            default:
+                return false
+            }
+            labelLength += 1
+            guard labelLength <= maxLabelLength else { return false }
+            previous = byte
+        }
+        return dots > 0 && labelLength > 0 && previous != UInt8(ascii: "-") && !allDigits
+    }
+
     static func normalizeHostname(_ input: String) throws(FailoverError) -> String {
         var name = input
         if name.hasSuffix(".") { name.removeLast() }

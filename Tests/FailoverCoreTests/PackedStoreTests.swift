@@ -160,6 +160,27 @@ import Testing
         Self.expectAgrees(model, reference, "seed \(seed), end")
     }
 
+    /// Apps in normal form take the load's quick path (written straight into the arena, hashed from the id
+    /// bytes): after it every app is found by its id, and a later change of one replaces it.
+    @Test func appsLoadedTheQuickWayAreFoundByID() throws {
+        var model = FailoverModel()
+        for index in 0..<3_000 {
+            let head: WebHead? = switch index % 3 {
+            case 0: try WebHead.hostname(validating: "lb\(index).example.net")
+            case 1: try WebHead.addresses(validating: ["192.0.2.\(index % 250 + 1)", "2001:db8::\(index)"])
+            default: nil
+            }
+            try model.apply(.appPut(try App(id: appID("app-\(index)"), name: "App \(index)", webHead: head)))
+        }
+        var decoded = try CheckpointFile.decode(CheckpointFile(journalSeq: 1, model: model).encoded(), path: "c").model
+        for index in 0..<3_000 {
+            let id = appID("app-\(index)")
+            #expect(decoded.apps[id] == model.apps[id] && decoded.apps[id] != nil, "\(id)")
+        }
+        try decoded.apply(.appPut(makeApp("app-17", name: "Renamed")))
+        #expect(decoded.apps.count == 3_000 && decoded.apps[appID("app-17")]?.name == "Renamed")
+    }
+
     @Test(arguments: [7 as UInt64, 8])
     func bothSnapshotFormatsRoundTrip(seed: UInt64) throws {
         var random = SeededRandom(seed: seed)
