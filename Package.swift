@@ -6,6 +6,7 @@ import PackageDescription
 //   ZoneData       static zone (libldns loader) and the immutable answer snapshot
 //   QueryEngine    bytes in, bytes out: one query to one response
 //   ZoneTransfer   AXFR/IXFR rendering, the change log, TSIG (swift-crypto), TSIG-signed queries
+//   DNSSEC         signing keys, DNSKEY/DS, RRSIGs over canonical RRsets (swift-crypto); not wired in yet
 //   FailoverCore   apps, groups, switches: validation, mutations, durable journal
 //   FailoverControl the control protocol (JSON lines), shared by daemon and failoverctl
 //   FailoverApplication the application: the failover service (commits, durability, publishing
@@ -45,6 +46,7 @@ let package = Package(
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
         ),
+        .target(name: "DNSSEC", dependencies: ["DNSWire", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "CCRC32C"),
         .target(name: "FailoverCore", dependencies: ["DNSWire", "CCRC32C"]),
         .target(name: "FailoverControl"),
@@ -120,6 +122,7 @@ let package = Package(
             dependencies: ["FailoverApplication", "FailoverCore", "FailoverControl", "DNSWire", "ZoneData", "TestSupport"]
         ),
         .testTarget(name: "FailoverCoreTests", dependencies: ["FailoverCore", "DNSWire", "CCRC32C", "TestSupport"]),
+        .testTarget(name: "DNSSECTests", dependencies: ["DNSSEC", "DNSWire", "CLDNS"]),
         .testTarget(name: "ZoneTransferTests", dependencies: ["ZoneTransfer", "ZoneData", "DNSWire", "QueryEngine"]),
         .testTarget(name: "FailoverControlTests", dependencies: ["FailoverControl", "TestSupport"]),
         .testTarget(name: "IntegrationTests", dependencies: ["DNSWire", "FailoverControl", "TestSupport", "ZoneTransfer"]),
