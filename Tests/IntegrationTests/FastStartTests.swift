@@ -82,12 +82,24 @@ extension Integration {
                     try FileManager.default.copyItem(atPath: data.path + "/state", toPath: state)
                     try FileManager.default.moveItem(atPath: state + "/checkpoint", toPath: state + "/snapshot")
                 },
-                logLevel: "info")
+                waitForControl: false, logLevel: "info")
             defer { daemon.stop() }
+            /// The control socket opens once the state has loaded behind the served file: a second or two here,
+            /// many more in the ThreadSanitizer build, so the deadline is generous.
+            func waitForControl() throws {
+                let deadline = Date().addingTimeInterval(120)
+                while !UnixSocket.isListening(daemon.controlSocket) {
+                    guard Date() < deadline, daemon.isRunning else {
+                        throw ClientError("the control socket did not open:\n\(daemon.log())")
+                    }
+                    usleep(50_000)
+                }
+            }
             let state = daemon.stateDirectory
             #expect(daemon.log().contains("serving \(Self.groups) groups from the checkpoint file"), "\(daemon.log())")
             #expect(try daemon.dig(name, "A").status == "NOERROR")
 
+            try waitForControl()
             let client = try daemon.control()
             let stats = try client.call(op: .stats, args: [:])
             #expect(stats["groups"]?.int64Value == Int64(Self.groups), "\(stats)")
@@ -97,6 +109,7 @@ extension Integration {
 
             // The stop compacts (the journal holds the change): the state moves to its new name.
             try daemon.restart()
+            try waitForControl()
             #expect(FileManager.default.fileExists(atPath: state + "/checkpoint"), "\(daemon.log())")
             #expect(!FileManager.default.fileExists(atPath: state + "/snapshot"), "\(daemon.log())")
             let reopened = try daemon.control().call(op: .stats, args: [:])
