@@ -151,7 +151,21 @@ private struct JSONParser {
 
     mutating func parseString() throws(JSONParseError) -> String {
         index += 1
-        var scalarsBytes: [UInt8] = []
+        // Most strings hold no escape: take them straight from the input, with no byte-by-byte copy.
+        let start = index
+        while index < bytes.count, bytes[index] != UInt8(ascii: "\""), bytes[index] != UInt8(ascii: "\\"),
+            bytes[index] >= 0x20
+        {
+            index += 1
+        }
+        if index < bytes.count, bytes[index] == UInt8(ascii: "\"") {
+            index += 1
+            guard let string = String(validating: bytes[start..<(index - 1)], as: UTF8.self) else {
+                throw fail("string is not valid UTF-8")
+            }
+            return string
+        }
+        var scalarsBytes = Array(bytes[start..<index])
         while true {
             guard index < bytes.count else { throw fail("unterminated string") }
             let byte = bytes[index]

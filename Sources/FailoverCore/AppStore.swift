@@ -142,6 +142,23 @@ struct AppStore: Sendable {
         return Int(row.length) == record.count && arena[row.offset..<(row.offset + record.count)].elementsEqual(record)
     }
 
+    /// Whether the app in `slot` equals the app of the same id in `other`.
+    /// Equal record bytes mean equal apps, so only records that differ are decoded and compared.
+    func holdsSameApp(at slot: Int, as other: AppStore) -> Bool {
+        guard let otherSlot = idBytes(slot, { other.slot(ofID: $0) }), other.isApp(otherSlot),
+            healthChecks[UInt32(slot)] == other.healthChecks[UInt32(otherSlot)]
+        else { return false }
+        let row = slab[slot]
+        let otherRow = other.slab[otherSlot]
+        if row.length == otherRow.length,
+            arena[row.offset..<(row.offset + Int(row.length))]
+                .elementsEqual(other.arena[otherRow.offset..<(otherRow.offset + Int(row.length))])
+        {
+            return true
+        }
+        return app(at: slot) == other.app(at: otherSlot)
+    }
+
     /// The pieces of the app record in `slot` as slices of the arena: id,
     /// name, kind and the web head bytes (a hostname without its length; an
     /// address list as count, then length and bytes of each). Nil for a bare reference.

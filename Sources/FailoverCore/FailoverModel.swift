@@ -47,9 +47,8 @@ public struct FailoverModel: Equatable, Sendable {
         guard lhs.serial == rhs.serial, lhs.tombstones == rhs.tombstones, lhs.apps.count == rhs.apps.count,
             lhs.groups.count == rhs.groups.count
         else { return false }
-        let rightApps = rhs.apps
         let rightGroups = rhs.groups
-        return lhs.apps.values.allSatisfy { rightApps[$0.id] == $0 }
+        return lhs.appStore.appSlots.allSatisfy { lhs.appStore.holdsSameApp(at: $0, as: rhs.appStore) }
             && lhs.groups.values.allSatisfy { rightGroups[$0.address] == $0 }
     }
 

@@ -40,8 +40,11 @@ struct JSONValueTests {
     }
 
     @Test("invalid UTF-8 is rejected")
-    func invalidUTF8() {
+    func invalidUTF8() throws {
         #expect(throws: JSONParseError.self) { try JSONValue.parse([0x22, 0xC3, 0x28, 0x22]) }
+        // A sequence cut by an escape: the plain prefix is valid up to it, the whole string is not.
+        #expect(throws: JSONParseError.self) { try JSONValue.parse([0x22, 0x61, 0xC3, 0x5C, 0x6E, 0x22]) }
+        #expect(try JSONValue.parse([0x22, 0xC3, 0xA9, 0x5C, 0x6E, 0x22]) == .string("é\n"))
     }
 
     @Test("nesting is bounded")

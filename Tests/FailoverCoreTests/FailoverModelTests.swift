@@ -93,6 +93,28 @@ func expectRefused(
         #expect(model.serial == 3)
     }
 
+    /// Equality compares apps by value, whatever their places in the packed store.
+    @Test func equalityComparesAppsByValueNotPlace() throws {
+        func model(_ apps: [App]) throws -> FailoverModel {
+            var model = FailoverModel()
+            for app in apps { try model.apply(.appPut(app)) }
+            return model
+        }
+        let first = makeApp("a1")
+        let second = makeApp("b2", host: "x.example.net")
+        #expect(try model([first, second]) == model([second, first]))
+        let others = [
+            makeApp("b2", name: "Other", host: "x.example.net"), makeApp("b2", host: "y.example.net"),
+            makeApp("b2", host: nil), makeApp("c3", host: "x.example.net"),
+            try App(id: appID("b2"), name: "App b2", webHead: .hostname(validating: "x.example.net"),
+                    healthCheck: HealthCheck(kind: .http)),
+        ]
+        for other in others {
+            #expect(try model([first, second]) != model([first, other]), "\(other)")
+            #expect(try model([first, other]) != model([first, second]), "\(other)")
+        }
+    }
+
     @Test func appRemove() throws {
         var model = sampleModel()
         #expect(try model.apply(.appRemove(appID("a3"))) == [.appRemoved(appID("a3"))])
