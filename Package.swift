@@ -42,7 +42,7 @@ let package = Package(
         .target(
             name: "ZoneTransfer",
             dependencies: [
-                "DNSWire", "ZoneData", "QueryEngine", .product(name: "Crypto", package: "swift-crypto"),
+                "DNSWire", "ZoneData", "QueryEngine", "DNSSEC", .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
         ),
@@ -122,7 +122,7 @@ let package = Package(
             dependencies: ["FailoverApplication", "FailoverCore", "FailoverControl", "DNSWire", "ZoneData", "TestSupport"]
         ),
         .testTarget(name: "FailoverCoreTests", dependencies: ["FailoverCore", "DNSWire", "CCRC32C", "TestSupport"]),
-        .testTarget(name: "DNSSECTests", dependencies: ["DNSSEC", "DNSWire", "CLDNS"]),
+        .testTarget(name: "DNSSECTests", dependencies: ["DNSSEC", "DNSWire", "CLDNS", "ZoneData", "ZoneTransfer"]),
         .testTarget(name: "ZoneTransferTests", dependencies: ["ZoneTransfer", "ZoneData", "DNSWire", "QueryEngine"]),
         .testTarget(name: "FailoverControlTests", dependencies: ["FailoverControl", "TestSupport"]),
         .testTarget(name: "IntegrationTests", dependencies: ["DNSWire", "FailoverControl", "TestSupport", "ZoneTransfer"]),
