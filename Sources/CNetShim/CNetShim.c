@@ -2,6 +2,7 @@
 #include "CNetShim.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -157,4 +158,8 @@ int fo_set_timer_slack(unsigned long nanoseconds) {
 int fo_set_thread_name(const char *name) {
     if (prctl(PR_SET_NAME, (unsigned long)name, 0, 0, 0) < 0) return -errno;
     return 0;
+}
+
+int fo_fix_mmap_threshold(int bytes) {
+    return mallopt(M_MMAP_THRESHOLD, bytes);
 }

@@ -53,6 +53,10 @@ int fo_set_timer_slack(unsigned long nanoseconds);
 /// /proc/PID/task/TID/comm show it. Returns 0 or -errno.
 int fo_set_thread_name(const char *name);
 
+/// Fixes glibc's mmap threshold at `bytes` (mallopt M_MMAP_THRESHOLD), which
+/// also stops glibc raising it as large blocks are freed. Returns 1 on success.
+int fo_fix_mmap_threshold(int bytes);
+
 /// Reads the peer credentials of a Unix stream socket. Returns 0 or -errno.
 int fo_peer_credentials(int fd, uint32_t *pid, uint32_t *uid, uint32_t *gid);
 
