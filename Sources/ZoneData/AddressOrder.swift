@@ -60,12 +60,7 @@ public struct AddressOrder: Sendable, Equatable {
 
     /// The smallest address at or above `address`, or nil.
     public func atOrAbove(_ address: UInt32) -> UInt32? {
-        var run = run(holding: address) ?? 0
-        while run < runs.count {
-            if let index = Self.index(in: runs[run], notBelow: address) { return runs[run][index] }
-            run += 1
-        }
-        return nil
+        first { $0 >= address }
     }
 
     /// The largest address below `address`, or nil.

@@ -74,13 +74,7 @@ public struct DenialChain: Sendable, Equatable {
     public func covering(_ name: DomainName) -> Member {
         let name = name.lowercased
         // The last static name at or before `name`; the apex is before every name in the zone.
-        var low = 0
-        var high = staticNames.count
-        while low < high {
-            let middle = (low + high) / 2
-            if name < staticNames[middle] { high = middle } else { low = middle + 1 }
-        }
-        let staticMember = max(low - 1, 0)
+        let staticMember = max((firstStaticName(above: name) ?? staticNames.count) - 1, 0)
         let groupMember: UInt32? =
             if let after = firstGroup(above: name) { groups.predecessor(of: after) } else { groups.last }
         guard let groupMember else { return .zoneName(staticMember) }
